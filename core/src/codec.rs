@@ -1,0 +1,369 @@
+//! The public entry points: compress a field under a bound, decompress a stream (all of
+//! it or a sub-box), inspect a stream. Glue only: the math lives in the stage modules.
+
+use rayon::prelude::*;
+
+use crate::bound::{psnr_db, ErrorBound};
+use crate::engine::grid::{pad4, Box4};
+use crate::engine::{CpuEngine, Engine, Plan};
+use crate::error::{Error, Result};
+use crate::field::{AnyField, AnyValues, AnyValuesMut, DType, Element, FieldView, Order, Shape};
+pub use crate::format::Encoding;
+use crate::format::{BlockEntry, Header, QuantizerParams, StreamLayout, FORMAT_VERSION, MAX_BLOCK_VALUES};
+
+/// What the caller asks of a compression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompressOptions {
+    /// The error bound every value must meet.
+    pub bound: ErrorBound,
+    /// `fast` (bit-packing) or `ratio` (Huffman + zstd).
+    pub encoding: Encoding,
+    /// Block dims in the same convention as the field's dims (`None`: a default for the
+    /// dimensionality, see [`default_block_dims`]). Blocks compress and decompress
+    /// independently; a sub-box decode touches only the blocks it overlaps.
+    pub block_dims: Option<Vec<usize>>,
+    /// zstd level of the `ratio` encoding (default 1).
+    pub zstd_level: i32,
+}
+
+impl CompressOptions {
+    /// Options with default block dims and zstd level.
+    pub fn new(bound: ErrorBound, encoding: Encoding) -> Self {
+        CompressOptions { bound, encoding, block_dims: None, zstd_level: 1 }
+    }
+}
+
+/// What a compression achieved, measured by the encoder itself.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CompressReport {
+    /// The absolute bound every value meets (linear modes), after resolving REL/PSNR.
+    pub abs_bound: Option<f64>,
+    /// The point-wise relative bound (PW_REL).
+    pub pw_rel_bound: Option<f64>,
+    /// PSNR (dB) of the reconstruction, value-range based, measured by decoding
+    /// (PSNR mode only; use [`crate::metrics::compare`] for the others).
+    pub psnr_db: Option<f64>,
+    /// Values stored losslessly (NaN/Inf, and values the quantizer could not bound).
+    pub n_outliers: u64,
+    /// Input bytes.
+    pub original_bytes: u64,
+    /// Stream bytes.
+    pub compressed_bytes: u64,
+}
+
+/// Default block dims (storage order) for a field of `ndims` dimensions.
+pub fn default_block_dims(ndims: usize) -> Vec<usize> {
+    match ndims {
+        1 => vec![1 << 16],
+        2 => vec![256, 256],
+        3 => vec![64, 64, 64],
+        _ => vec![8, 16, 16, 32],
+    }
+}
+
+/// Range statistics over the finite values of a field.
+#[derive(Debug, Clone, Copy)]
+struct FieldStats {
+    min: f64,
+    max: f64,
+    min_abs_nonzero: f64,
+}
+
+fn field_stats<T: Element>(values: &[T]) -> Option<FieldStats> {
+    let identity = || FieldStats { min: f64::INFINITY, max: f64::NEG_INFINITY, min_abs_nonzero: f64::INFINITY };
+    let s = values
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let mut s = identity();
+            for v in chunk {
+                let x = v.to_f64();
+                if x.is_finite() {
+                    s.min = s.min.min(x);
+                    s.max = s.max.max(x);
+                    if x != 0.0 {
+                        s.min_abs_nonzero = s.min_abs_nonzero.min(x.abs());
+                    }
+                }
+            }
+            s
+        })
+        .reduce(identity, |a, b| FieldStats {
+            min: a.min.min(b.min),
+            max: a.max.max(b.max),
+            min_abs_nonzero: a.min_abs_nonzero.min(b.min_abs_nonzero),
+        });
+    (s.min <= s.max).then_some(s)
+}
+
+/// Compresses `field` under `opts`; see [`compress_any`].
+pub fn compress<T: Element>(field: FieldView<'_, T>, opts: &CompressOptions) -> Result<Vec<u8>> {
+    Ok(compress_report(field, opts)?.0)
+}
+
+/// Compresses `field` and reports what the encoder measured; see [`compress_any`].
+pub fn compress_report<T: Element>(
+    field: FieldView<'_, T>,
+    opts: &CompressOptions,
+) -> Result<(Vec<u8>, CompressReport)> {
+    compress_any(to_any(field), opts)
+}
+
+fn to_any<T: Element>(field: FieldView<'_, T>) -> AnyField<'_> {
+    // Element is implemented for f32 and f64 only; the casts below are identities.
+    let (values, shape) = (field.values(), field.shape());
+    match T::DTYPE {
+        DType::F32 => {
+            // SAFETY: T is f32 (DTYPE is F32 only for f32).
+            let v = unsafe { std::slice::from_raw_parts(values.as_ptr() as *const f32, values.len()) };
+            AnyField::F32(FieldView::new(v, shape).expect("same length"))
+        }
+        DType::F64 => {
+            // SAFETY: T is f64 (DTYPE is F64 only for f64).
+            let v = unsafe { std::slice::from_raw_parts(values.as_ptr() as *const f64, values.len()) };
+            AnyField::F64(FieldView::new(v, shape).expect("same length"))
+        }
+    }
+}
+
+/// Compresses a field of either type into a self-describing stream (FORMAT.md).
+///
+/// Every finite value meets the bound (the encoder reconstructs each value exactly as
+/// the decoder will and stores any value that misses losslessly); NaN and +-Inf come
+/// back bit for bit. For [`ErrorBound::Psnr`] the encoder decodes its own stream and
+/// tightens the bound until the PSNR it measures reaches the target (a zero bound,
+/// lossless, ends the search). Fails on an invalid bound or block dims.
+pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<u8>, CompressReport)> {
+    opts.bound.validate()?;
+    let shape = field.shape().clone();
+    let block_dims = resolve_block_dims(&shape, opts.block_dims.as_deref())?;
+    let stats = match field {
+        AnyField::F32(f) => field_stats(f.values()),
+        AnyField::F64(f) => field_stats(f.values()),
+    };
+    let (min, max) = stats.map_or((0.0, 0.0), |s| (s.min, s.max));
+    let range = max - min;
+    let offset = min / 2.0 + max / 2.0;
+    let quantizer = match opts.bound {
+        ErrorBound::PwRel(p) => {
+            let lq = crate::quantize::LogQuantizer::new(p, stats.map_or(1.0, |s| s.min_abs_nonzero));
+            QuantizerParams::Log { rel_bound: p, step: lq.step(), lmin: lq.lmin() }
+        }
+        bound => {
+            let eb = bound.abs_bound(range).filter(|e| e.is_finite()).unwrap_or(0.0);
+            QuantizerParams::Linear { abs_bound: eb, step: 2.0 * eb, offset }
+        }
+    };
+    let mut header = Header {
+        version: FORMAT_VERSION,
+        dtype: field.dtype(),
+        shape: shape.clone(),
+        encoding: opts.encoding,
+        requested: opts.bound,
+        quantizer,
+        block_dims: block_dims.clone(),
+    };
+    let mut plan = Plan { quantizer, encoding: opts.encoding, block_dims, zstd_level: opts.zstd_level };
+    let engine = CpuEngine;
+    let mut compressed = engine.compress(field, &plan)?;
+    let mut stream = assemble(&header, &compressed);
+    let mut achieved_psnr = None;
+    if let ErrorBound::Psnr(target) = opts.bound {
+        for attempt in 0.. {
+            let achieved = psnr_db(range, mse_of(field, &stream)?);
+            achieved_psnr = Some(achieved);
+            let QuantizerParams::Linear { abs_bound, .. } = plan.quantizer else { break };
+            if achieved >= target || abs_bound == 0.0 {
+                break;
+            }
+            let eb = if attempt < 8 {
+                abs_bound * 0.95 * 10f64.powf(((achieved - target) / 20.0).max(-1.0))
+            } else {
+                0.0
+            };
+            plan.quantizer = QuantizerParams::Linear { abs_bound: eb, step: 2.0 * eb, offset };
+            header.quantizer = plan.quantizer;
+            compressed = engine.compress(field, &plan)?;
+            stream = assemble(&header, &compressed);
+        }
+    }
+    let report = CompressReport {
+        abs_bound: match plan.quantizer {
+            QuantizerParams::Linear { abs_bound, .. } => Some(abs_bound),
+            QuantizerParams::Log { .. } => None,
+        },
+        pw_rel_bound: match plan.quantizer {
+            QuantizerParams::Log { rel_bound, .. } => Some(rel_bound),
+            QuantizerParams::Linear { .. } => None,
+        },
+        psnr_db: achieved_psnr,
+        n_outliers: compressed.n_outliers,
+        original_bytes: (shape.n_values() * field.dtype().size_bytes()) as u64,
+        compressed_bytes: stream.len() as u64,
+    };
+    Ok((stream, report))
+}
+
+/// Header, codebook, block table and blocks, in stream order.
+fn assemble(header: &Header, compressed: &crate::engine::Compressed) -> Vec<u8> {
+    let data_bytes: usize = compressed.blocks.iter().map(Vec::len).sum();
+    let mut entries = Vec::with_capacity(compressed.blocks.len());
+    let mut offset = 0u64;
+    for b in &compressed.blocks {
+        entries.push(BlockEntry { offset, len: b.len() as u64, crc32: crc32fast::hash(b) });
+        offset += b.len() as u64;
+    }
+    let mut out = Vec::with_capacity(256 + compressed.codebook.len() + 20 * entries.len() + data_bytes);
+    header.write(&compressed.codebook, &entries, &mut out);
+    for b in &compressed.blocks {
+        out.extend_from_slice(b);
+    }
+    out
+}
+
+/// Mean squared error of the stream's reconstruction against the field, over all
+/// values (non-finite values come back exactly and count as zero error).
+fn mse_of(field: AnyField<'_>, stream: &[u8]) -> Result<f64> {
+    fn mse<T: Element>(original: &[T], stream: &[u8]) -> Result<f64> {
+        let (back, _) = decompress::<T>(stream)?;
+        // per-chunk sums added in chunk order: the same result on any thread count
+        let chunk_sums: Vec<f64> = original
+            .par_chunks(1 << 16)
+            .zip(back.par_chunks(1 << 16))
+            .map(|(a, b)| {
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| (x.to_f64() - y.to_f64()).powi(2))
+                    .filter(|e| e.is_finite())
+                    .sum::<f64>()
+            })
+            .collect();
+        let sse: f64 = chunk_sums.iter().sum();
+        Ok(sse / original.len().max(1) as f64)
+    }
+    match field {
+        AnyField::F32(f) => mse(f.values(), stream),
+        AnyField::F64(f) => mse(f.values(), stream),
+    }
+}
+
+/// Block dims in storage order, clipped to the field.
+fn resolve_block_dims(shape: &Shape, requested: Option<&[usize]>) -> Result<Vec<usize>> {
+    let storage = shape.storage_dims();
+    let block = match requested {
+        None => default_block_dims(storage.len()),
+        Some(b) => {
+            if b.len() != storage.len() || b.contains(&0) {
+                return Err(Error::invalid(format!(
+                    "block dims {b:?}: need {} entries, each >= 1",
+                    storage.len()
+                )));
+            }
+            match shape.order() {
+                Order::C => b.to_vec(),
+                Order::Fortran => b.iter().rev().copied().collect(),
+            }
+        }
+    };
+    let clipped: Vec<usize> = block.iter().zip(&storage).map(|(&b, &d)| b.min(d.max(1))).collect();
+    if clipped.iter().try_fold(1usize, |a, &b| a.checked_mul(b)).is_none_or(|v| v > MAX_BLOCK_VALUES) {
+        return Err(Error::invalid(format!("block dims {block:?}: a block holds at most {MAX_BLOCK_VALUES} values")));
+    }
+    Ok(clipped)
+}
+
+/// Parses and validates a stream's header and block table (not the block payloads).
+pub fn inspect(stream: &[u8]) -> Result<StreamLayout> {
+    StreamLayout::parse(stream)
+}
+
+/// Allocates `n` zeroed values, failing cleanly (never aborting) when memory is short.
+fn try_zeroed<T: Element>(n: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        Error::invalid(format!("cannot allocate {n} values of {} for the output", T::DTYPE.as_str()))
+    })?;
+    v.resize(n, T::from_f64(0.0));
+    Ok(v)
+}
+
+/// Decompresses a whole stream of element type `T`; returns the values (in the order
+/// they were given) and the shape. Fails with `CorruptStream` (naming the section and
+/// byte offset) on any damage, `InvalidArgument` if the stream holds the other type.
+pub fn decompress<T: Element>(stream: &[u8]) -> Result<(Vec<T>, Shape)> {
+    let layout = inspect(stream)?;
+    let mut out = try_zeroed::<T>(layout.header.shape.n_values())?;
+    decompress_layout(stream, &layout, &mut out)?;
+    Ok((out, layout.header.shape))
+}
+
+/// Decompresses into a caller-provided buffer of exactly the field's value count.
+pub fn decompress_into<T: Element>(stream: &[u8], out: &mut [T]) -> Result<Shape> {
+    let layout = inspect(stream)?;
+    decompress_layout(stream, &layout, out)?;
+    Ok(layout.header.shape)
+}
+
+fn decompress_layout<T: Element>(stream: &[u8], layout: &StreamLayout, out: &mut [T]) -> Result<()> {
+    let storage = pad4(&layout.header.shape.storage_dims(), 1);
+    let region = Box4 { start: [0; 4], extent: storage };
+    CpuEngine.decompress_region(stream, layout, &region, any_mut(out))
+}
+
+fn any_mut<T: Element>(out: &mut [T]) -> AnyValuesMut<'_> {
+    match T::DTYPE {
+        // SAFETY: T is f32 exactly when DTYPE is F32 (Element is sealed to f32/f64).
+        DType::F32 => AnyValuesMut::F32(unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f32, out.len()) }),
+        // SAFETY: likewise for f64.
+        DType::F64 => AnyValuesMut::F64(unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f64, out.len()) }),
+    }
+}
+
+/// Decompresses a stream of either element type.
+pub fn decompress_any(stream: &[u8]) -> Result<(AnyValues, Shape)> {
+    let layout = inspect(stream)?;
+    match layout.header.dtype {
+        DType::F32 => {
+            let (v, s) = decompress::<f32>(stream)?;
+            Ok((AnyValues::F32(v), s))
+        }
+        DType::F64 => {
+            let (v, s) = decompress::<f64>(stream)?;
+            Ok((AnyValues::F64(v), s))
+        }
+    }
+}
+
+/// Decompresses the sub-box at `start` with extent `extent` (both in the field's dims
+/// convention, slowest first for C order) and returns it as an array of that extent in
+/// the field's order. Reads only the blocks the box overlaps.
+pub fn decompress_region<T: Element>(stream: &[u8], start: &[usize], extent: &[usize]) -> Result<Vec<T>> {
+    let layout = inspect(stream)?;
+    let shape = &layout.header.shape;
+    let nd = shape.dims().len();
+    if start.len() != nd || extent.len() != nd {
+        return Err(Error::invalid(format!(
+            "region start {start:?} extent {extent:?}: the field has {nd} dims {:?}",
+            shape.dims()
+        )));
+    }
+    for a in 0..nd {
+        if start[a].checked_add(extent[a]).is_none_or(|end| end > shape.dims()[a]) {
+            return Err(Error::invalid(format!(
+                "region on axis {a}: {}..{} exceeds the dim {}",
+                start[a],
+                start[a].saturating_add(extent[a]),
+                shape.dims()[a]
+            )));
+        }
+    }
+    let to_storage = |v: &[usize]| -> Vec<usize> {
+        match shape.order() {
+            Order::C => v.to_vec(),
+            Order::Fortran => v.iter().rev().copied().collect(),
+        }
+    };
+    let region = Box4 { start: pad4(&to_storage(start), 0), extent: pad4(&to_storage(extent), 1) };
+    let mut out = try_zeroed::<T>(region.volume())?;
+    CpuEngine.decompress_region(stream, &layout, &region, any_mut(&mut out))?;
+    Ok(out)
+}

@@ -1,0 +1,48 @@
+//! Stage 3: entropy coding of one block's prediction residuals.
+//!
+//! - [`BitPackEncoder`] (`fast` encoding): zigzag, one bit width per 32 residuals,
+//!   fixed-length bit-packing laid out by prefix sums (GPU-friendly, byte-identical).
+//! - [`HuffmanEncoder`] (`ratio` encoding): a canonical Huffman code shared by all blocks
+//!   of a stream, with an escape for large residuals.
+
+mod bitpack;
+mod huffman;
+
+pub use bitpack::BitPackEncoder;
+pub use huffman::{HuffmanEncoder, N_SYMBOLS};
+
+use crate::error::Result;
+use crate::format::ByteReader;
+
+/// Encodes and decodes the residuals of one block.
+pub trait ResidualEncoder: Sync + Send {
+    /// Appends the encoding of `residuals` to `out`.
+    fn encode(&self, residuals: &[i32], out: &mut Vec<u8>);
+    /// Decodes exactly `residuals.len()` values. Errors name the byte offset; never panics.
+    fn decode(&self, input: &mut ByteReader<'_>, residuals: &mut [i32]) -> Result<()>;
+}
+
+/// Maps a signed residual to an unsigned one, small magnitudes to small numbers.
+#[inline(always)]
+pub fn zigzag(r: i32) -> u32 {
+    ((r << 1) ^ (r >> 31)) as u32
+}
+
+/// Inverse of [`zigzag`].
+#[inline(always)]
+pub fn unzigzag(z: u32) -> i32 {
+    ((z >> 1) as i32) ^ -((z & 1) as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn zigzag_roundtrip() {
+        for r in [0, 1, -1, 2, -2, i32::MAX, i32::MIN, 12345, -98765] {
+            assert_eq!(unzigzag(zigzag(r)), r);
+        }
+        assert_eq!(zigzag(-1), 1);
+        assert_eq!(zigzag(1), 2);
+    }
+}

@@ -1,0 +1,298 @@
+//! The reference engine: blocks in parallel on the CPU with rayon.
+//!
+//! `fast`: per block, quantize -> Lorenzo -> bit-pack, one pass.
+//! `ratio`: pass 1 quantizes and predicts every block and sums one histogram; the shared
+//! Huffman code is built from it; pass 2 codes each block and runs zstd over it.
+//! Scratch beyond the output: `fast` one block of codes per thread; `ratio` the residuals
+//! of the whole field (4 bytes per value) until pass 2 has coded them.
+
+use rayon::prelude::*;
+
+use super::grid::{for_each_row, pad4, BlockGrid, Box4};
+use super::{Compressed, Engine, Plan};
+use crate::encode::{BitPackEncoder, HuffmanEncoder, N_SYMBOLS};
+use crate::error::{Error, ErrorKind, Result};
+use crate::field::{AnyField, AnyValuesMut, Element};
+use crate::format::{block, ByteReader, Encoding, QuantizerParams, StreamLayout};
+use crate::lossless::{LosslessCodec, ZstdLossless};
+use crate::predict::{LorenzoPredictor, Predictor};
+use crate::quantize::{quantize_run, LinearQuantizer, LogQuantizer, Quantizer};
+
+/// The CPU engine. Uses the current rayon thread pool (install one to set the threads).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuEngine;
+
+/// One block after quantization and prediction.
+struct Predicted<T> {
+    residuals: Vec<i32>,
+    outliers: Vec<(u32, T)>,
+}
+
+fn predict_block<T: Element, Q: Quantizer>(
+    values: &[T],
+    grid: &BlockGrid,
+    b: usize,
+    quantizer: &Q,
+    mut residuals: Vec<i32>,
+) -> Predicted<T> {
+    let bx = grid.block(b);
+    residuals.clear();
+    residuals.resize(bx.volume(), 0);
+    let mut outliers = Vec::new();
+    for_each_row(&bx, grid.dims(), &[0; 4], &bx.extent, &bx.start, |field_at, block_at, len| {
+        quantize_run(
+            quantizer,
+            &values[field_at..field_at + len],
+            &mut residuals[block_at..block_at + len],
+            block_at as u32,
+            &mut outliers,
+        );
+    });
+    LorenzoPredictor.forward(&mut residuals, &grid.block_dims_of(&bx));
+    Predicted { residuals, outliers }
+}
+
+fn compress_with<T: Element, Q: Quantizer>(
+    values: &[T],
+    grid: &BlockGrid,
+    quantizer: &Q,
+    plan: &Plan,
+) -> Result<Compressed> {
+    let n_blocks = grid.n_blocks();
+    match plan.encoding {
+        Encoding::Fast => {
+            let blocks: Vec<(Vec<u8>, usize)> = (0..n_blocks)
+                .into_par_iter()
+                .map_init(Vec::new, |scratch, b| {
+                    let p = predict_block(values, grid, b, quantizer, std::mem::take(scratch));
+                    let mut out = Vec::with_capacity(p.residuals.len() / 2);
+                    block::write_payload(&p.outliers, &BitPackEncoder, &p.residuals, &mut out);
+                    *scratch = p.residuals;
+                    (out, p.outliers.len())
+                })
+                .collect();
+            Ok(Compressed {
+                n_outliers: blocks.iter().map(|b| b.1 as u64).sum(),
+                blocks: blocks.into_iter().map(|b| b.0).collect(),
+                codebook: Vec::new(),
+            })
+        }
+        Encoding::Ratio => {
+            let predicted: Vec<Predicted<T>> = (0..n_blocks)
+                .into_par_iter()
+                .map(|b| predict_block(values, grid, b, quantizer, Vec::new()))
+                .collect();
+            let hist = predicted
+                .par_iter()
+                .fold(
+                    || vec![0u64; N_SYMBOLS],
+                    |mut h, p| {
+                        HuffmanEncoder::add_to_histogram(&p.residuals, &mut h);
+                        h
+                    },
+                )
+                .reduce(
+                    || vec![0u64; N_SYMBOLS],
+                    |mut a, b| {
+                        a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                        a
+                    },
+                );
+            let code = HuffmanEncoder::from_histogram(&hist);
+            let zstd = ZstdLossless { level: plan.zstd_level };
+            let blocks: Vec<Vec<u8>> = predicted
+                .par_iter()
+                .map(|p| {
+                    let mut payload = Vec::with_capacity(p.residuals.len() / 2);
+                    block::write_payload(&p.outliers, &code, &p.residuals, &mut payload);
+                    let mut out = Vec::with_capacity(payload.len() / 2);
+                    zstd.compress(&payload, &mut out)?;
+                    Ok(out)
+                })
+                .collect::<Result<_>>()?;
+            let mut codebook = Vec::new();
+            code.write_codebook(&mut codebook);
+            Ok(Compressed {
+                n_outliers: predicted.iter().map(|p| p.outliers.len() as u64).sum(),
+                blocks,
+                codebook,
+            })
+        }
+    }
+}
+
+fn compress_typed<T: Element>(values: &[T], storage_dims: &[usize], plan: &Plan) -> Result<Compressed> {
+    let grid = BlockGrid::new(storage_dims, &plan.block_dims);
+    match plan.quantizer {
+        QuantizerParams::Linear { abs_bound, step, offset } => {
+            compress_with(values, &grid, &LinearQuantizer::from_stream(abs_bound, step, offset), plan)
+        }
+        QuantizerParams::Log { rel_bound, step, lmin } => {
+            compress_with(values, &grid, &LogQuantizer::from_stream(rel_bound, step, lmin), plan)
+        }
+    }
+}
+
+/// A raw output pointer shared by the block tasks of one decode.
+struct SharedOut<T> {
+    ptr: *mut T,
+    len: usize,
+}
+// SAFETY: the tasks write disjoint ranges (blocks partition the field, so their
+// intersections with the region are disjoint), and `write` checks every range's bounds.
+unsafe impl<T: Send> Sync for SharedOut<T> {}
+
+impl<T: Copy> SharedOut<T> {
+    /// Copies `src` to `[at, at + src.len())`. Panics on out-of-range (a bug, not input).
+    ///
+    /// # Safety
+    /// No other thread may access that range during the decode.
+    unsafe fn write(&self, at: usize, src: &[T]) {
+        assert!(at.checked_add(src.len()).is_some_and(|end| end <= self.len));
+        // SAFETY: in bounds (checked above) and exclusive (the caller's contract).
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr.add(at), src.len()) }
+    }
+}
+
+/// Upper bound on a decompressed `ratio` block payload of `volume` values.
+fn max_payload_bytes(volume: usize, value_bytes: usize) -> usize {
+    // outliers: count + index + value; Huffman: bit count, <= 24 bits a value,
+    // escape count and <= one escape a value.
+    4 + volume * (4 + value_bytes) + 8 + volume * 3 + 8 + 4 + 4 * volume
+}
+
+/// Decodes block `b` into `values` (the block's extent, C order).
+fn decode_block<T: Element, Q: Quantizer>(
+    stream: &[u8],
+    layout: &StreamLayout,
+    grid: &BlockGrid,
+    b: usize,
+    quantizer: &Q,
+    codes: &mut Vec<i32>,
+    values: &mut Vec<T>,
+) -> Result<()> {
+    let bx = grid.block(b);
+    let volume = bx.volume();
+    codes.clear();
+    codes.resize(volume, 0);
+    let mut outliers = Vec::new();
+    let (stored, at) = layout.block_bytes(stream, b)?;
+    match &layout.codebook {
+        None => {
+            let mut r = ByteReader::new(stored, at, "block outliers");
+            block::read_payload(&mut r, &BitPackEncoder, codes, &mut outliers)?;
+        }
+        Some(code) => {
+            let max = max_payload_bytes(volume, std::mem::size_of::<T>());
+            let payload = ZstdLossless::default().decompress(stored, max, at)?;
+            let mut r = ByteReader::new(&payload, 0, "block outliers");
+            block::read_payload(&mut r, code, codes, &mut outliers).map_err(|e| {
+                Error::new(
+                    e.kind(),
+                    format!("block {b} (stored at byte offset {at}), decompressed payload: {}", e.message()),
+                )
+            })?;
+        }
+    }
+    LorenzoPredictor.inverse(codes, &grid.block_dims_of(&bx));
+    values.clear();
+    values.resize(volume, T::from_f64(0.0));
+    for (v, &c) in values.iter_mut().zip(codes.iter()) {
+        *v = quantizer.reconstruct::<T>(c);
+    }
+    for (i, v) in outliers {
+        values[i as usize] = v;
+    }
+    Ok(())
+}
+
+fn decompress_with<T: Element, Q: Quantizer>(
+    stream: &[u8],
+    layout: &StreamLayout,
+    region: &Box4,
+    quantizer: &Q,
+    out: &mut [T],
+) -> Result<()> {
+    let grid = BlockGrid::new(&layout.header.shape.storage_dims(), &layout.header.block_dims);
+    let shared = SharedOut { ptr: out.as_mut_ptr(), len: out.len() };
+    let shared = &shared;
+    grid.blocks_overlapping(region).into_par_iter().try_for_each_init(
+        || (Vec::new(), Vec::new()),
+        |(codes, values), b| {
+            decode_block(stream, layout, &grid, b, quantizer, codes, values)?;
+            let bx = grid.block(b);
+            if let Some(part) = bx.intersect(region) {
+                for_each_row(&part, &bx.extent, &bx.start, &region.extent, &region.start, |from, to, len| {
+                    // SAFETY: rows of distinct blocks' intersections with the region never overlap.
+                    unsafe { shared.write(to, &values[from..from + len]) }
+                });
+            }
+            Ok(())
+        },
+    )
+}
+
+fn decompress_typed<T: Element>(stream: &[u8], layout: &StreamLayout, region: &Box4, out: &mut [T]) -> Result<()> {
+    if layout.header.dtype != T::DTYPE {
+        return Err(Error::invalid(format!(
+            "the stream holds {} values, the output buffer is {}",
+            layout.header.dtype.as_str(),
+            T::DTYPE.as_str()
+        )));
+    }
+    if out.len() != region.volume() {
+        return Err(Error::invalid(format!(
+            "output buffer holds {} values, the region has {}",
+            out.len(),
+            region.volume()
+        )));
+    }
+    let dims = pad4(&layout.header.shape.storage_dims(), 1);
+    if (0..4).any(|a| region.start[a] + region.extent[a] > dims[a]) {
+        return Err(Error::invalid(format!(
+            "region start {:?} extent {:?} exceeds the field's storage dims {:?}",
+            region.start, region.extent, dims
+        )));
+    }
+    match layout.header.quantizer {
+        QuantizerParams::Linear { abs_bound, step, offset } => {
+            decompress_with(stream, layout, region, &LinearQuantizer::from_stream(abs_bound, step, offset), out)
+        }
+        QuantizerParams::Log { rel_bound, step, lmin } => {
+            decompress_with(stream, layout, region, &LogQuantizer::from_stream(rel_bound, step, lmin), out)
+        }
+    }
+}
+
+impl Engine for CpuEngine {
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+
+    fn compress(&self, field: AnyField<'_>, plan: &Plan) -> Result<Compressed> {
+        let storage = field.shape().storage_dims();
+        if plan.block_dims.len() != storage.len() || plan.block_dims.contains(&0) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("block dims {:?} do not fit a {}-D field", plan.block_dims, storage.len()),
+            ));
+        }
+        match field {
+            AnyField::F32(f) => compress_typed(f.values(), &storage, plan),
+            AnyField::F64(f) => compress_typed(f.values(), &storage, plan),
+        }
+    }
+
+    fn decompress_region(
+        &self,
+        stream: &[u8],
+        layout: &StreamLayout,
+        region: &Box4,
+        out: AnyValuesMut<'_>,
+    ) -> Result<()> {
+        match out {
+            AnyValuesMut::F32(o) => decompress_typed(stream, layout, region, o),
+            AnyValuesMut::F64(o) => decompress_typed(stream, layout, region, o),
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The stream container, one file per FORMAT.md section: [`header`] (fixed header,
+//! codebook, block table, checksum) and [`block`] (one block's payload). [`ByteReader`]
+//! gives every decoding error a section name and a byte offset.
+
+pub mod block;
+pub mod header;
+mod reader;
+
+pub use header::{Encoding, Header, QuantizerParams, StreamLayout, BlockEntry};
+pub use reader::ByteReader;
+
+/// The first four bytes of every stream.
+pub const MAGIC: [u8; 4] = *b"PLUM";
+/// The format version this library writes.
+pub const FORMAT_VERSION: u16 = 1;
+/// Versions this library reads (see FORMAT.md, "Compatibility policy").
+pub const READABLE_VERSIONS: &[u16] = &[1];
+/// Largest number of values in one block (block-local indices are u32).
+pub const MAX_BLOCK_VALUES: usize = 1 << 24;
