@@ -66,7 +66,7 @@ pub fn log2(x: f64) -> f64 {
 /// ln(2)^n / n! for n = 0..=16, as decimal literals (parsed identically everywhere).
 const EXP2_COEFFS: [f64; 17] = [
     1.0,
-    0.6931471805599453,
+    std::f64::consts::LN_2,
     0.24022650695910072,
     0.05550410866482158,
     0.009618129107628477,

@@ -38,9 +38,57 @@ pub fn symbol_of(r: i32) -> usize {
     }
 }
 
+/// Symbol counts over the range of symbols that occur (small when residuals are).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Histogram {
+    first_symbol: usize,
+    counts: Vec<u64>,
+}
+
+impl Histogram {
+    /// The histogram of the symbols of `residuals`.
+    pub fn of(residuals: &[i32]) -> Self {
+        let (mut lo, mut hi) = (usize::MAX, 0usize);
+        for &r in residuals {
+            let s = symbol_of(r);
+            lo = lo.min(s);
+            hi = hi.max(s);
+        }
+        if residuals.is_empty() {
+            return Histogram::default();
+        }
+        let mut counts = vec![0u64; hi - lo + 1];
+        for &r in residuals {
+            counts[symbol_of(r) - lo] += 1;
+        }
+        Histogram { first_symbol: lo, counts }
+    }
+
+    /// The sum of two histograms.
+    pub fn merge(self, other: Histogram) -> Histogram {
+        if self.counts.is_empty() {
+            return other;
+        }
+        if other.counts.is_empty() {
+            return self;
+        }
+        let lo = self.first_symbol.min(other.first_symbol);
+        let hi = (self.first_symbol + self.counts.len()).max(other.first_symbol + other.counts.len());
+        let mut counts = vec![0u64; hi - lo];
+        for h in [&self, &other] {
+            for (c, &n) in counts[h.first_symbol - lo..].iter_mut().zip(&h.counts) {
+                *c += n;
+            }
+        }
+        Histogram { first_symbol: lo, counts }
+    }
+}
+
 /// A canonical Huffman code over the residual alphabet, with its decoding tables.
+/// The per-symbol tables cover only the symbols from `first_symbol` to the last coded.
 #[derive(Debug, Clone)]
 pub struct HuffmanEncoder {
+    first_symbol: usize,
     lengths: Vec<u8>,
     codes: Vec<u32>,
     lut: Vec<u32>,
@@ -52,30 +100,25 @@ pub struct HuffmanEncoder {
 }
 
 impl HuffmanEncoder {
-    /// Adds the symbols of `residuals` to `hist` (length [`N_SYMBOLS`]).
-    pub fn add_to_histogram(residuals: &[i32], hist: &mut [u64]) {
-        for &r in residuals {
-            hist[symbol_of(r)] += 1;
-        }
-    }
-
-    /// The code for a histogram of [`N_SYMBOLS`] counts. Symbols with count 0 get no code.
-    pub fn from_histogram(hist: &[u64]) -> Self {
+    /// The code for a histogram. Symbols with count 0 get no code.
+    pub fn from_histogram(hist: &Histogram) -> Self {
         let mut freq: Vec<(u64, u16)> = hist
+            .counts
             .iter()
             .enumerate()
             .filter(|(_, &c)| c > 0)
-            .map(|(s, &c)| (c, s as u16))
+            .map(|(s, &c)| (c, (s + hist.first_symbol) as u16))
             .collect();
-        let mut lengths = vec![0u8; N_SYMBOLS];
+        let mut lengths = vec![0u8; hist.counts.len()];
+        let lo = hist.first_symbol;
         if freq.len() == 1 {
-            lengths[freq[0].1 as usize] = 1;
+            lengths[freq[0].1 as usize - lo] = 1;
         } else if freq.len() > 1 {
             loop {
                 let depths = tree_depths(&freq);
                 if depths.iter().all(|&d| d <= MAX_CODE_LEN as u32) {
                     for (&(_, s), &d) in freq.iter().zip(&depths) {
-                        lengths[s as usize] = d as u8;
+                        lengths[s as usize - lo] = d as u8;
                     }
                     break;
                 }
@@ -84,10 +127,11 @@ impl HuffmanEncoder {
                 }
             }
         }
-        Self::from_lengths(lengths).expect("a Huffman tree satisfies Kraft's inequality")
+        Self::from_lengths(lo, lengths).expect("a Huffman tree satisfies Kraft's inequality")
     }
 
-    fn from_lengths(lengths: Vec<u8>) -> std::result::Result<Self, String> {
+    /// The canonical code for `lengths[i]` = length of symbol `first_symbol + i`.
+    fn from_lengths(first_symbol: usize, lengths: Vec<u8>) -> std::result::Result<Self, String> {
         let mut count = [0u32; MAX_CODE_LEN as usize + 1];
         for &l in &lengths {
             count[l as usize] += 1;
@@ -109,28 +153,29 @@ impl HuffmanEncoder {
             first_index[l] = index;
             index += count[l];
         }
-        let mut sorted: Vec<u16> = (0..N_SYMBOLS as u32)
-            .filter(|&s| lengths[s as usize] > 0)
-            .map(|s| s as u16)
+        let len_of = |s: u16| lengths[s as usize - first_symbol];
+        let mut sorted: Vec<u16> = (0..lengths.len())
+            .filter(|&i| lengths[i] > 0)
+            .map(|i| (i + first_symbol) as u16)
             .collect();
-        sorted.sort_by_key(|&s| (lengths[s as usize], s));
-        let mut codes = vec![0u32; N_SYMBOLS];
+        sorted.sort_by_key(|&s| (len_of(s), s));
+        let mut codes = vec![0u32; lengths.len()];
         let mut next = first_code;
         for &s in &sorted {
-            let l = lengths[s as usize] as usize;
-            codes[s as usize] = next[l].reverse_bits() >> (32 - l);
+            let l = len_of(s) as usize;
+            codes[s as usize - first_symbol] = next[l].reverse_bits() >> (32 - l);
             next[l] += 1;
         }
         let mut lut = vec![0u32; 1 << LUT_BITS];
         for &s in &sorted {
-            let l = lengths[s as usize] as u32;
+            let l = len_of(s) as u32;
             if l <= LUT_BITS {
                 for fill in 0..(1u32 << (LUT_BITS - l)) {
-                    lut[(codes[s as usize] | (fill << l)) as usize] = ((s as u32) << 8) | l;
+                    lut[(codes[s as usize - first_symbol] | (fill << l)) as usize] = ((s as u32) << 8) | l;
                 }
             }
         }
-        Ok(HuffmanEncoder { lengths, codes, lut, count, first_code, first_index, sorted, max_len })
+        Ok(HuffmanEncoder { first_symbol, lengths, codes, lut, count, first_code, first_index, sorted, max_len })
     }
 
     /// Number of symbols with a code.
@@ -142,8 +187,8 @@ impl HuffmanEncoder {
     /// `u8 length`) in increasing symbol order.
     pub fn write_codebook(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&(self.sorted.len() as u32).to_le_bytes());
-        for (s, &l) in self.lengths.iter().enumerate().filter(|(_, &l)| l > 0) {
-            out.extend_from_slice(&(s as u16).to_le_bytes());
+        for (i, &l) in self.lengths.iter().enumerate().filter(|(_, &l)| l > 0) {
+            out.extend_from_slice(&((i + self.first_symbol) as u16).to_le_bytes());
             out.push(l);
         }
     }
@@ -155,7 +200,7 @@ impl HuffmanEncoder {
         if n > N_SYMBOLS || n * 3 > input.remaining() {
             return Err(Error::corrupt("codebook", at, format_args!("{n} codes do not fit")));
         }
-        let mut lengths = vec![0u8; N_SYMBOLS];
+        let mut pairs = Vec::with_capacity(n);
         let mut prev: Option<u16> = None;
         for _ in 0..n {
             let at = input.offset();
@@ -168,10 +213,16 @@ impl HuffmanEncoder {
                     format_args!("symbol {s} length {l}: symbols must increase, lengths be 1..={MAX_CODE_LEN}"),
                 ));
             }
-            lengths[s as usize] = l;
+            pairs.push((s, l));
             prev = Some(s);
         }
-        Self::from_lengths(lengths).map_err(|e| Error::corrupt("codebook", at, e))
+        let first_symbol = pairs.first().map_or(0, |p| p.0 as usize);
+        let last = pairs.last().map_or(0, |p| p.0 as usize);
+        let mut lengths = vec![0u8; if pairs.is_empty() { 0 } else { last - first_symbol + 1 }];
+        for (s, l) in pairs {
+            lengths[s as usize - first_symbol] = l;
+        }
+        Self::from_lengths(first_symbol, lengths).map_err(|e| Error::corrupt("codebook", at, e))
     }
 
     /// Slow path for codes longer than the lookup table: canonical decoding bit by bit.
@@ -239,9 +290,11 @@ impl ResidualEncoder for HuffmanEncoder {
             if s == 0 {
                 escapes.push(r);
             }
-            let l = self.lengths[s] as u32;
+            // every residual was counted in the histogram the code was built from
+            let i = s - self.first_symbol;
+            let l = self.lengths[i] as u32;
             debug_assert!(l > 0, "symbol {s} has no code");
-            acc |= (self.codes[s] as u64) << n;
+            acc |= (self.codes[i] as u64) << n;
             n += l;
             total_bits += l as u64;
             if n >= 32 {
@@ -305,9 +358,7 @@ mod tests {
     use super::*;
 
     fn code_for(res: &[i32]) -> HuffmanEncoder {
-        let mut hist = vec![0u64; N_SYMBOLS];
-        HuffmanEncoder::add_to_histogram(res, &mut hist);
-        HuffmanEncoder::from_histogram(&hist)
+        HuffmanEncoder::from_histogram(&Histogram::of(res))
     }
 
     fn roundtrip(res: &[i32]) -> usize {
@@ -337,12 +388,13 @@ mod tests {
     #[test]
     fn lengths_are_limited_and_deterministic() {
         // Fibonacci frequencies force a deep tree.
-        let mut hist = vec![0u64; N_SYMBOLS];
+        let mut counts = vec![0u64; 60];
         let (mut a, mut b) = (1u64, 1u64);
-        for s in 1..60 {
-            hist[s] = a;
+        for c in counts.iter_mut().skip(1) {
+            *c = a;
             (a, b) = (b, a + b);
         }
+        let hist = Histogram { first_symbol: 0, counts };
         let code = HuffmanEncoder::from_histogram(&hist);
         assert!(code.max_len <= MAX_CODE_LEN);
         let again = HuffmanEncoder::from_histogram(&hist);

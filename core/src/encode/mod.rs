@@ -9,7 +9,7 @@ mod bitpack;
 mod huffman;
 
 pub use bitpack::BitPackEncoder;
-pub use huffman::{HuffmanEncoder, N_SYMBOLS};
+pub use huffman::{Histogram, HuffmanEncoder};
 
 use crate::error::Result;
 use crate::format::ByteReader;

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::grid::{for_each_row, pad4, BlockGrid, Box4};
 use super::{Compressed, Engine, Plan};
-use crate::encode::{BitPackEncoder, HuffmanEncoder, N_SYMBOLS};
+use crate::encode::{BitPackEncoder, Histogram, HuffmanEncoder};
 use crate::error::{Error, ErrorKind, Result};
 use crate::field::{AnyField, AnyValuesMut, Element};
 use crate::format::{block, ByteReader, Encoding, QuantizerParams, StreamLayout};
@@ -82,22 +82,13 @@ fn compress_with<T: Element, Q: Quantizer>(
                 .into_par_iter()
                 .map(|b| predict_block(values, grid, b, quantizer, Vec::new()))
                 .collect();
+            // per-block histograms merged in block order: deterministic on any thread count
             let hist = predicted
                 .par_iter()
-                .fold(
-                    || vec![0u64; N_SYMBOLS],
-                    |mut h, p| {
-                        HuffmanEncoder::add_to_histogram(&p.residuals, &mut h);
-                        h
-                    },
-                )
-                .reduce(
-                    || vec![0u64; N_SYMBOLS],
-                    |mut a, b| {
-                        a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                        a
-                    },
-                );
+                .map(|p| Histogram::of(&p.residuals))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .fold(Histogram::default(), Histogram::merge);
             let code = HuffmanEncoder::from_histogram(&hist);
             let zstd = ZstdLossless { level: plan.zstd_level };
             let blocks: Vec<Vec<u8>> = predicted
