@@ -15,7 +15,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 use plume_core::codec::{self, CompressOptions, Encoding};
-use plume_core::encode::{BitPackEncoder, HuffmanEncoder, ResidualEncoder, N_SYMBOLS};
+use plume_core::encode::{BitPackEncoder, Histogram, HuffmanEncoder, ResidualEncoder};
 use plume_core::format::{block, ByteReader};
 use plume_core::lossless::{LosslessCodec, ZstdLossless};
 use plume_core::predict::{LorenzoPredictor, Predictor};
@@ -51,9 +51,7 @@ fn fixture() -> Fixture {
     let mut residuals = codes.clone();
     LorenzoPredictor.forward(&mut residuals, &DIMS);
 
-    let mut hist = vec![0u64; N_SYMBOLS];
-    HuffmanEncoder::add_to_histogram(&residuals, &mut hist);
-    let code = HuffmanEncoder::from_histogram(&hist);
+    let code = HuffmanEncoder::from_histogram(&Histogram::of(&residuals));
 
     let mut packed = Vec::new();
     BitPackEncoder.encode(&residuals, &mut packed);
@@ -161,15 +159,8 @@ fn bench_bitpack(c: &mut Criterion, fx: &Fixture) {
 fn bench_huffman(c: &mut Criterion, fx: &Fixture) {
     let mut g = c.benchmark_group("huffman");
     g.throughput(bytes(fx));
-    let mut hist = vec![0u64; N_SYMBOLS];
-    g.bench_function("histogram", |b| {
-        b.iter(|| {
-            hist.fill(0);
-            HuffmanEncoder::add_to_histogram(black_box(&fx.residuals), &mut hist);
-            black_box(&hist);
-        })
-    });
-    HuffmanEncoder::add_to_histogram(&fx.residuals, &mut hist);
+    g.bench_function("histogram", |b| b.iter(|| black_box(Histogram::of(black_box(&fx.residuals)))));
+    let hist = Histogram::of(&fx.residuals);
     g.bench_function("build_code", |b| b.iter(|| black_box(HuffmanEncoder::from_histogram(black_box(&hist)))));
     let mut out = Vec::with_capacity(fx.huffman.len());
     g.bench_function("encode", |b| {

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::bound::{psnr_db, ErrorBound};
+use crate::bound::ErrorBound;
 use crate::engine::grid::{pad4, Box4};
 use crate::engine::{CpuEngine, Engine, Plan};
 use crate::error::{Error, Result};
@@ -70,28 +70,41 @@ struct FieldStats {
 }
 
 fn field_stats<T: Element>(values: &[T]) -> Option<FieldStats> {
+    const LANES: usize = 8;
     let identity = || FieldStats { min: f64::INFINITY, max: f64::NEG_INFINITY, min_abs_nonzero: f64::INFINITY };
-    let s = values
-        .par_chunks(1 << 16)
-        .map(|chunk| {
-            let mut s = identity();
-            for v in chunk {
-                let x = v.to_f64();
-                if x.is_finite() {
-                    s.min = s.min.min(x);
-                    s.max = s.max.max(x);
-                    if x != 0.0 {
-                        s.min_abs_nonzero = s.min_abs_nonzero.min(x.abs());
-                    }
-                }
+    let merge = |a: FieldStats, b: FieldStats| FieldStats {
+        min: a.min.min(b.min),
+        max: a.max.max(b.max),
+        min_abs_nonzero: a.min_abs_nonzero.min(b.min_abs_nonzero),
+    };
+    // Branch-free per lane (plain compares and selects), so the loop vectorises.
+    let chunk_stats = |chunk: &[T]| {
+        let (mut lo, mut hi, mut amin) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES], [f64::INFINITY; LANES]);
+        let mut fold = |lane: usize, v: T| {
+            let x = v.to_f64();
+            let a = x.abs();
+            let finite = a < f64::INFINITY; // false for NaN
+            let xl = if finite { x } else { f64::INFINITY };
+            let xh = if finite { x } else { f64::NEG_INFINITY };
+            let an = if finite && a != 0.0 { a } else { f64::INFINITY };
+            lo[lane] = if xl < lo[lane] { xl } else { lo[lane] };
+            hi[lane] = if xh > hi[lane] { xh } else { hi[lane] };
+            amin[lane] = if an < amin[lane] { an } else { amin[lane] };
+        };
+        let mut groups = chunk.chunks_exact(LANES);
+        for g in &mut groups {
+            for (lane, &v) in g.iter().enumerate() {
+                fold(lane, v);
             }
-            s
-        })
-        .reduce(identity, |a, b| FieldStats {
-            min: a.min.min(b.min),
-            max: a.max.max(b.max),
-            min_abs_nonzero: a.min_abs_nonzero.min(b.min_abs_nonzero),
-        });
+        }
+        for (lane, &v) in groups.remainder().iter().enumerate() {
+            fold(lane, v);
+        }
+        (0..LANES)
+            .map(|l| FieldStats { min: lo[l], max: hi[l], min_abs_nonzero: amin[l] })
+            .fold(identity(), merge)
+    };
+    let s = values.par_chunks(1 << 16).map(chunk_stats).reduce(identity, merge);
     (s.min <= s.max).then_some(s)
 }
 
@@ -166,11 +179,11 @@ pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<
     let engine = CpuEngine;
     let mut compressed = engine.compress(field, &plan)?;
     let mut stream = assemble(&header, &compressed);
-    let mut achieved_psnr = None;
+    let mut psnr_reached = None;
     if let ErrorBound::Psnr(target) = opts.bound {
         for attempt in 0.. {
-            let achieved = psnr_db(range, mse_of(field, &stream)?);
-            achieved_psnr = Some(achieved);
+            let achieved = achieved_psnr(field, &stream, range)?;
+            psnr_reached = Some(achieved);
             let QuantizerParams::Linear { abs_bound, .. } = plan.quantizer else { break };
             if achieved >= target || abs_bound == 0.0 {
                 break;
@@ -195,7 +208,7 @@ pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<
             QuantizerParams::Log { rel_bound, .. } => Some(rel_bound),
             QuantizerParams::Linear { .. } => None,
         },
-        psnr_db: achieved_psnr,
+        psnr_db: psnr_reached,
         n_outliers: compressed.n_outliers,
         original_bytes: (shape.n_values() * field.dtype().size_bytes()) as u64,
         compressed_bytes: stream.len() as u64,
@@ -220,30 +233,39 @@ fn assemble(header: &Header, compressed: &crate::engine::Compressed) -> Vec<u8> 
     out
 }
 
-/// Mean squared error of the stream's reconstruction against the field, over all
-/// values (non-finite values come back exactly and count as zero error).
-fn mse_of(field: AnyField<'_>, stream: &[u8]) -> Result<f64> {
-    fn mse<T: Element>(original: &[T], stream: &[u8]) -> Result<f64> {
+/// PSNR (dB, value-range based) of the stream's reconstruction over the finite values.
+/// Errors are scaled by the range before squaring, so nothing overflows near f64::MAX;
+/// sums are combined in chunk order, so the result is the same on any thread count.
+fn achieved_psnr(field: AnyField<'_>, stream: &[u8], range: f64) -> Result<f64> {
+    fn scaled_mse<T: Element>(original: &[T], stream: &[u8], range: f64) -> Result<f64> {
         let (back, _) = decompress::<T>(stream)?;
-        // per-chunk sums added in chunk order: the same result on any thread count
-        let chunk_sums: Vec<f64> = original
+        let scale = if range > 0.0 { 1.0 / range } else { 1.0 };
+        let chunks: Vec<(f64, usize)> = original
             .par_chunks(1 << 16)
             .zip(back.par_chunks(1 << 16))
             .map(|(a, b)| {
-                a.iter()
-                    .zip(b)
-                    .map(|(x, y)| (x.to_f64() - y.to_f64()).powi(2))
-                    .filter(|e| e.is_finite())
-                    .sum::<f64>()
+                let mut sum = 0.0;
+                let mut n = 0usize;
+                for (x, y) in a.iter().zip(b) {
+                    let (x, y) = (x.to_f64(), y.to_f64());
+                    if x.is_finite() {
+                        let e = if y.is_finite() { x * scale - y * scale } else { f64::INFINITY };
+                        sum += e * e;
+                        n += 1;
+                    }
+                }
+                (sum, n)
             })
             .collect();
-        let sse: f64 = chunk_sums.iter().sum();
-        Ok(sse / original.len().max(1) as f64)
+        let (sum, n) = chunks.iter().fold((0.0, 0), |(s, m), &(a, b)| (s + a, m + b));
+        Ok(if n == 0 { 0.0 } else { sum / n as f64 })
     }
-    match field {
-        AnyField::F32(f) => mse(f.values(), stream),
-        AnyField::F64(f) => mse(f.values(), stream),
-    }
+    let nmse = match field {
+        AnyField::F32(f) => scaled_mse(f.values(), stream, range)?,
+        AnyField::F64(f) => scaled_mse(f.values(), stream, range)?,
+    };
+    // psnr = 20 log10(range) - 10 log10(mse) = -10 log10(mse / range^2)
+    Ok(if nmse <= 0.0 { f64::INFINITY } else if range > 0.0 { -10.0 * nmse.log10() } else { f64::NEG_INFINITY })
 }
 
 /// Block dims in storage order, clipped to the field.

@@ -271,6 +271,18 @@ impl StreamLayout {
             expected_offset = entry.offset.checked_add(entry.len).ok_or_else(|| Error::corrupt("block table", at, "block length overflows"))?;
             blocks.push(entry);
         }
+        if encoding == Encoding::Fast && n_blocks > 0 {
+            // A fast block of V values holds at least its outlier count and V/32 widths:
+            // refuse a table that claims more values than its blocks can hold.
+            let grid = crate::engine::grid::BlockGrid::new(&storage, &header.block_dims);
+            for (i, entry) in blocks.iter().enumerate() {
+                let min_len = 4 + grid.block(i).volume().div_ceil(32) as u64;
+                if entry.len < min_len {
+                    let at = codebook_at + codebook_bytes + i * BLOCK_ENTRY_BYTES + 8;
+                    return Err(Error::corrupt("block table", at, format_args!("block {i} holds {} bytes, its values need at least {min_len}", entry.len)));
+                }
+            }
+        }
         r.set_section("header checksum");
         let crc_at = r.offset();
         let stored_crc = r.u32()?;

@@ -10,6 +10,7 @@
 //! - small n-D index helpers used to slice arrays in C or Fortran order.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use plume_core::{Element, ErrorBound, Order};
@@ -33,25 +34,45 @@ pub fn finite_range<T: Element>(values: &[T]) -> Option<(f64, f64)> {
 }
 
 /// PSNR in dB over the finite values: `20 log10(max - min) - 10 log10(mse)`, the mean
-/// taken over the finite values (non-finite ones must come back bit for bit and are not
-/// part of the signal). `+inf` when the error is zero or there is no finite value.
+/// taken over the finite values only (non-finite ones must come back bit for bit and are
+/// not part of the signal: counting them would inflate the PSNR of a field with a NaN
+/// mask). Evaluated as `-10 log10(mean((e / range)^2))` on halved operands so that nothing
+/// overflows, even for values near `f64::MAX`. `+inf` when the error is zero or there is
+/// no finite value; `-inf` when the range is 0 and some error is not.
 pub fn psnr_db<T: Element>(orig: &[T], dec: &[T]) -> f64 {
     let Some((lo, hi)) = finite_range(orig) else { return f64::INFINITY };
-    let mut sse = 0.0f64;
+    let half_range = hi / 2.0 - lo / 2.0;
+    let mut sum = 0.0f64;
     let mut n = 0usize;
+    let mut any_error = false;
     for (a, b) in orig.iter().zip(dec) {
-        let x = a.to_f64();
+        let (x, y) = (a.to_f64(), b.to_f64());
         if x.is_finite() {
-            let e = x - b.to_f64();
-            sse += e * e;
             n += 1;
+            if x != y {
+                any_error = true;
+                let r = (x / 2.0 - y / 2.0) / half_range;
+                sum += r * r;
+            }
         }
     }
-    if sse == 0.0 {
+    if !any_error {
         return f64::INFINITY;
     }
-    let mse = sse / n as f64;
-    20.0 * (hi - lo).log10() - 10.0 * mse.log10()
+    if half_range == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    -10.0 * (sum / n as f64).log10()
+}
+
+/// `|diff| <= limit`; false when either is NaN (so a NaN never passes).
+fn within(diff: f64, limit: f64) -> bool {
+    diff.abs() <= limit
+}
+
+/// `value >= target`; false when either is NaN.
+fn at_least(value: f64, target: f64) -> bool {
+    value >= target
 }
 
 /// Checks `dec` against `orig` under `bound`, evaluated in f64:
@@ -93,7 +114,7 @@ pub fn check_bound<T: Element>(orig: &[T], dec: &[T], bound: ErrorBound) -> Resu
         match bound {
             ErrorBound::Abs(_) | ErrorBound::Rel(_) => {
                 let eb = abs_eb.unwrap_or(0.0);
-                if !((x - y).abs() <= eb) {
+                if !within(x - y, eb) {
                     return fail(&format!("exceeds the absolute bound {eb:e}"));
                 }
             }
@@ -104,7 +125,7 @@ pub fn check_bound<T: Element>(orig: &[T], dec: &[T], bound: ErrorBound) -> Resu
                     }
                     continue;
                 }
-                if !((x - y).abs() <= p * x.abs()) {
+                if !within(x - y, p * x.abs()) {
                     return fail(&format!("exceeds the point-wise bound {p} * |x| = {:e}", p * x.abs()));
                 }
                 if y == 0.0 || (x < 0.0) != (y < 0.0) {
@@ -120,7 +141,7 @@ pub fn check_bound<T: Element>(orig: &[T], dec: &[T], bound: ErrorBound) -> Resu
     }
     if let ErrorBound::Psnr(target) = bound {
         let achieved = psnr_db(orig, dec);
-        if !(achieved >= target) {
+        if !at_least(achieved, target) {
             let (worst, wi) = orig
                 .iter()
                 .zip(dec)
@@ -223,7 +244,13 @@ pub fn box_indices(extent: &[usize]) -> Vec<Vec<usize>> {
 
 /// The sub-box `start`/`extent` of `values` (dims `dims`, order `order`), returned as an
 /// array of that extent in the same order.
-pub fn slice_box<T: Copy>(values: &[T], dims: &[usize], order: Order, start: &[usize], extent: &[usize]) -> Vec<T> {
+pub fn slice_box<T: Copy>(
+    values: &[T],
+    dims: &[usize],
+    order: Order,
+    start: &[usize],
+    extent: &[usize],
+) -> Vec<T> {
     let n: usize = extent.iter().product();
     let mut out: Vec<Option<T>> = vec![None; n];
     for idx in box_indices(extent) {
@@ -231,6 +258,30 @@ pub fn slice_box<T: Copy>(values: &[T], dims: &[usize], order: Order, start: &[u
         out[linear_index(&idx, extent, order)] = Some(values[linear_index(&src, dims, order)]);
     }
     out.into_iter().map(|v| v.expect("every position of the box is filled")).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Stream surgery
+// ---------------------------------------------------------------------------------------
+
+/// Rewrites every block CRC of the block table and then the header CRC, so that a damaged
+/// stream passes both checksums and its damage reaches the decoders behind them.
+/// `data_start` and `blocks` (offset, len) come from the undamaged stream's layout
+/// (`codec::inspect`); the table sits just before the 4-byte header CRC, 20 bytes an entry
+/// (u64 offset, u64 len, u32 crc32), and the header CRC covers every byte before it.
+pub fn fix_crcs(stream: &mut [u8], data_start: usize, blocks: &[(u64, u64)]) {
+    if data_start > stream.len() || data_start < 4 + 20 * blocks.len() {
+        return;
+    }
+    let table_at = data_start - 4 - 20 * blocks.len();
+    for (i, &(off, len)) in blocks.iter().enumerate() {
+        let from = (data_start as u64).saturating_add(off).min(stream.len() as u64) as usize;
+        let to = (from as u64).saturating_add(len).min(stream.len() as u64) as usize;
+        let crc = crc32fast::hash(&stream[from..to]);
+        stream[table_at + 20 * i + 16..table_at + 20 * i + 20].copy_from_slice(&crc.to_le_bytes());
+    }
+    let crc = crc32fast::hash(&stream[..data_start - 4]);
+    stream[data_start - 4..data_start].copy_from_slice(&crc.to_le_bytes());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -260,13 +311,23 @@ pub fn le_bytes<T: Element>(values: &[T]) -> Vec<u8> {
 /// Default location of the real fields: `<repo>/../shared/data`.
 pub const DEFAULT_DATA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
 
-/// What to do about the data directory, given the two environment variables' values.
-/// `Ok(Some(dir))`: use it; `Ok(None)`: absent and explicitly allowed to be; `Err`: absent.
-/// Pure (no environment access) so that the policy itself can be tested.
-pub fn resolve_data_dir(env_dir: Option<&str>, allow_missing: Option<&str>) -> Result<Option<PathBuf>, String> {
+/// What to do about the data directory.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataDir {
+    /// It exists: use it.
+    Present(PathBuf),
+    /// It is missing and `PLUME_ALLOW_MISSING_DATA=1`: skip, after a loud warning.
+    MissingAllowed(String),
+    /// It is missing: fail.
+    Missing(String),
+}
+
+/// The policy, given the two environment variables' values; pure (no environment access,
+/// no output) so that it can be tested.
+pub fn resolve_data_dir(env_dir: Option<&str>, allow_missing: Option<&str>) -> DataDir {
     let dir = PathBuf::from(env_dir.filter(|s| !s.is_empty()).unwrap_or(DEFAULT_DATA_DIR));
     if dir.is_dir() {
-        return Ok(Some(dir));
+        return DataDir::Present(dir);
     }
     let msg = format!(
         "test data directory {} does not exist (set PLUME_TEST_DATA to the directory of the real \
@@ -274,23 +335,37 @@ pub fn resolve_data_dir(env_dir: Option<&str>, allow_missing: Option<&str>) -> R
         dir.display()
     );
     if allow_missing == Some("1") {
-        eprintln!("\n{0}\n!!! WARNING: {msg}\n!!! PLUME_ALLOW_MISSING_DATA=1: the real-data tests are SKIPPED\n{0}\n", "!".repeat(78));
-        Ok(None)
+        DataDir::MissingAllowed(msg)
     } else {
-        eprintln!("\n{0}\n!!! ERROR: {msg}\n!!! Set PLUME_ALLOW_MISSING_DATA=1 to skip the real-data tests on purpose.\n{0}\n", "!".repeat(78));
-        Err(msg)
+        DataDir::Missing(msg)
     }
 }
 
-/// The data directory from `PLUME_TEST_DATA` (default [`DEFAULT_DATA_DIR`]). Panics when it
-/// is missing unless `PLUME_ALLOW_MISSING_DATA=1`, in which case it returns `None` (after a
-/// loud warning) and the caller skips.
+/// The data directory from `PLUME_TEST_DATA` (default [`DEFAULT_DATA_DIR`]). When it is
+/// missing: a loud warning on stderr, then a panic, or `None` (the caller skips) when
+/// `PLUME_ALLOW_MISSING_DATA=1`.
 pub fn data_dir() -> Option<PathBuf> {
     let env_dir = std::env::var("PLUME_TEST_DATA").ok();
     let allow = std::env::var("PLUME_ALLOW_MISSING_DATA").ok();
+    // Straight to the stderr handle: libtest captures `eprintln!` of passing tests, and a
+    // skip must never be silent.
+    let bar = "!".repeat(78);
     match resolve_data_dir(env_dir.as_deref(), allow.as_deref()) {
-        Ok(dir) => dir,
-        Err(msg) => panic!("{msg}"),
+        DataDir::Present(dir) => Some(dir),
+        DataDir::MissingAllowed(msg) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n{bar}\n!!! WARNING: {msg}\n!!! PLUME_ALLOW_MISSING_DATA=1: the real-data tests are SKIPPED\n{bar}\n"
+            );
+            None
+        }
+        DataDir::Missing(msg) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n{bar}\n!!! ERROR: {msg}\n!!! Set PLUME_ALLOW_MISSING_DATA=1 to skip the real-data tests on purpose.\n{bar}\n"
+            );
+            panic!("{msg}");
+        }
     }
 }
 
@@ -298,7 +373,13 @@ pub fn data_dir() -> Option<PathBuf> {
 pub fn load_raw<T: Element>(path: &Path) -> Vec<T> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let size = std::mem::size_of::<T>();
-    assert_eq!(bytes.len() % size, 0, "{}: {} bytes is not a whole number of {size}-byte values", path.display(), bytes.len());
+    assert_eq!(
+        bytes.len() % size,
+        0,
+        "{}: {} bytes is not a whole number of {size}-byte values",
+        path.display(),
+        bytes.len()
+    );
     bytes
         .chunks_exact(size)
         .map(|c| {

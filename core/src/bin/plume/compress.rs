@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use plume_core::codec::{compress_any, CompressOptions, CompressReport};
+use plume_core::codec::{compress_any, decompress, CompressOptions, CompressReport};
+use plume_core::field::AnyField;
+use plume_core::metrics::{compare, Metrics};
 use plume_core::{Encoding, ErrorBound};
 use serde::Serialize;
 
@@ -49,9 +51,22 @@ pub struct CompressArgs {
     /// Compress N times in-process and report the best time (benchmarks); I/O is never timed.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+    /// Skip the check after compressing (decode the stream, measure every metric and
+    /// confirm the bound); the check is never timed.
+    #[arg(long)]
+    pub no_verify: bool,
     /// Print one JSON object on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Decodes `stream` and compares it with the field (the untimed check of `compress`).
+fn verify(view: AnyField<'_>, stream: &[u8]) -> plume_core::Result<Metrics> {
+    let n_bytes = Some(stream.len() as u64);
+    match view {
+        AnyField::F32(f) => compare(f, &decompress::<f32>(stream)?.0, n_bytes),
+        AnyField::F64(f) => compare(f, &decompress::<f64>(stream)?.0, n_bytes),
+    }
 }
 
 /// The `--json` report of `plume compress`.
@@ -74,14 +89,17 @@ struct CompressJson<'a> {
     mb_per_s: f64,
     abs_bound: Option<f64>,
     pw_rel_bound: Option<f64>,
-    psnr_db: f64,
+    psnr_db: Option<f64>,
     n_outliers: u64,
+    max_abs_error: Option<f64>,
+    max_pw_rel_error: Option<f64>,
+    ssim: Option<f64>,
 }
 
 /// Runs `plume compress`.
 pub fn run(args: &CompressArgs) -> CliResult<()> {
-    let bound = ErrorBound::parse(args.mode.as_str(), args.bound)
-        .map_err(|e| CliError::core(format!("--mode {} --bound {}", args.mode.as_str(), args.bound), &e))?;
+    let bound =
+        ErrorBound::parse(args.mode.as_str(), args.bound).map_err(|e| CliError::core("--bound", &e))?;
     let input = Location::parse(&args.input);
     let mut progress = Progress::start(!args.json);
 
@@ -104,22 +122,29 @@ pub fn run(args: &CompressArgs) -> CliResult<()> {
     let exec = Exec::new(&args.threads)?;
     progress.phase(format!("compressing {input}"));
     let view = field.view()?;
-    let ((stream, report), seconds) = exec
-        .best_of(args.repeat, || compress_any(view, &opts))
-        .map_err(|e| CliError::core(&input, &e))?;
+    let ((stream, report), seconds) =
+        exec.best_of(args.repeat, || compress_any(view, &opts)).map_err(|e| CliError::core(&input, &e))?;
 
     progress.phase(format!("writing {}", args.output.display()));
     io::write_bytes(&args.output, &stream)?;
+    let metrics = if args.no_verify {
+        None
+    } else {
+        progress.phase(format!("verifying {}", args.output.display()));
+        Some(verify(view, &stream).map_err(|e| CliError::core(&args.output.display().to_string(), &e))?)
+    };
     progress.finish();
+    let psnr_db = metrics.as_ref().map(|m| m.psnr_db).or(report.psnr_db);
 
     let original_bytes = field.n_bytes();
     let compressed_bytes = stream.len() as u64;
     let ratio = original_bytes as f64 / compressed_bytes as f64;
     let n_values = field.shape.n_values();
-    let bits_per_value = if n_values == 0 { f64::NAN } else { 8.0 * compressed_bytes as f64 / n_values as f64 };
+    let bits_per_value =
+        if n_values == 0 { f64::NAN } else { 8.0 * compressed_bytes as f64 / n_values as f64 };
     let throughput = mb_per_s(original_bytes, seconds);
     if args.json {
-        let CompressReport { abs_bound, pw_rel_bound, psnr_db, n_outliers, .. } = report;
+        let CompressReport { abs_bound, pw_rel_bound, n_outliers, .. } = report;
         return output::print_json(&CompressJson {
             input: input.to_string(),
             output: args.output.display().to_string(),
@@ -140,26 +165,44 @@ pub fn run(args: &CompressArgs) -> CliResult<()> {
             pw_rel_bound,
             psnr_db,
             n_outliers,
+            max_abs_error: metrics.as_ref().map(|m| m.max_abs_error),
+            max_pw_rel_error: metrics.as_ref().map(|m| m.max_pw_rel_error),
+            ssim: metrics.as_ref().map(|m| m.ssim),
         });
     }
     let mut t = Table::new();
-    t.row("input", format!("{input} ({}, {}, order {})", field.dtype().as_str(), join(field.shape.dims(), "x"), field.shape.order().as_str()))
-        .row("output", args.output.display().to_string())
-        .row("bound", format!("{} {} ({} encoding)", args.mode.as_str(), args.bound, encoding.as_str()))
-        .row("original", output::bytes(original_bytes))
-        .row("compressed", output::bytes(compressed_bytes))
-        .row("ratio", output::num(ratio))
-        .row("bits/value", output::num(bits_per_value))
-        .row("seconds", output::seconds(seconds, args.repeat, exec.threads()))
-        .row("throughput", format!("{} MB/s", output::num(throughput)));
+    t.row(
+        "input",
+        format!(
+            "{input} ({}, {}, order {})",
+            field.dtype().as_str(),
+            join(field.shape.dims(), "x"),
+            field.shape.order().as_str()
+        ),
+    )
+    .row("output", args.output.display().to_string())
+    .row("bound", format!("{} {} ({} encoding)", args.mode.as_str(), args.bound, encoding.as_str()))
+    .row("original", output::bytes(original_bytes))
+    .row("compressed", output::bytes(compressed_bytes))
+    .row("ratio", output::num(ratio))
+    .row("bits/value", output::num(bits_per_value))
+    .row("seconds", output::seconds(seconds, args.repeat, exec.threads()))
+    .row("throughput", format!("{} MB/s", output::num(throughput)));
     if let Some(eb) = report.abs_bound {
         t.row("abs bound", output::num(eb));
     }
     if let Some(p) = report.pw_rel_bound {
         t.row("pw_rel bound", output::num(p));
     }
-    t.row("PSNR", format!("{} dB", output::num(report.psnr_db)))
-        .row("outliers", report.n_outliers.to_string());
+    if let Some(db) = psnr_db {
+        t.row("PSNR", format!("{} dB", output::num(db)));
+    }
+    if let Some(m) = &metrics {
+        t.row("max abs error", output::num(m.max_abs_error))
+            .row("max pw-rel error", output::num(m.max_pw_rel_error))
+            .row("SSIM", output::num(m.ssim));
+    }
+    t.row("outliers", report.n_outliers.to_string());
     t.print();
     Ok(())
 }

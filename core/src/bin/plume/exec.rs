@@ -29,10 +29,9 @@ impl Exec {
             Some(n) => n as usize,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| CliError::failure(format!("--threads {threads}: cannot start the thread pool: {e}")))?;
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| {
+            CliError::failure(format!("--threads {threads}: cannot start the thread pool: {e}"))
+        })?;
         Ok(Exec { pool, threads })
     }
 

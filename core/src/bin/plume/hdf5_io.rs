@@ -57,17 +57,26 @@ pub fn read(file: &Path, dataset: &str, spec: &FieldSpec) -> CliResult<Field> {
         Order::Fortran => stored.iter().rev().copied().collect(),
     };
     if let Some(want) = spec.dims.as_ref().filter(|&d| *d != dims) {
+        let reversed: Vec<usize> = want.iter().rev().copied().collect();
+        let hint = match spec.order {
+            Order::Fortran => " (its stored dims reversed, for --order f)",
+            Order::C if reversed == stored => " (stored dims; for a column-major field give --order f)",
+            Order::C => "",
+        };
         return Err(CliError::usage(format!(
-            "--dims {}: the dataset {name} has dims {}{}",
+            "--dims {}: the dataset {name} has dims {}{hint}",
             join(want, ","),
-            join(&dims, ","),
-            if spec.order == Order::Fortran { " (its stored dims reversed, for --order f)" } else { "" }
+            join(&dims, ",")
         )));
     }
     let shape = Shape::new(&dims, spec.order).map_err(|e| CliError::core(&name, &e))?;
     let values = match dtype {
-        DType::F32 => AnyValues::F32(ds.read_raw::<f32>().map_err(|e| h5_err(file, dataset, "cannot read", e))?),
-        DType::F64 => AnyValues::F64(ds.read_raw::<f64>().map_err(|e| h5_err(file, dataset, "cannot read", e))?),
+        DType::F32 => {
+            AnyValues::F32(ds.read_raw::<f32>().map_err(|e| h5_err(file, dataset, "cannot read", e))?)
+        }
+        DType::F64 => {
+            AnyValues::F64(ds.read_raw::<f64>().map_err(|e| h5_err(file, dataset, "cannot read", e))?)
+        }
     };
     Field::new(values, shape)
 }
@@ -76,7 +85,8 @@ pub fn read(file: &Path, dataset: &str, spec: &FieldSpec) -> CliResult<Field> {
 /// replacing any object of that name; intermediate groups are created. Returns the bytes
 /// of values written.
 pub fn write(file: &Path, dataset: &str, values: &AnyValues, shape: &Shape) -> CliResult<u64> {
-    let h5 = hdf5::File::append(file).map_err(|e| h5_err(file, dataset, "cannot open or create the HDF5 file", e))?;
+    let h5 = hdf5::File::append(file)
+        .map_err(|e| h5_err(file, dataset, "cannot open or create the HDF5 file", e))?;
     if h5.link_exists(dataset) {
         h5.unlink(dataset).map_err(|e| h5_err(file, dataset, "cannot replace the existing dataset", e))?;
     }

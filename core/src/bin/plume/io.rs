@@ -149,12 +149,14 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> CliResult<()> {
 
 /// The shape a raw file is read with: `--dims` (required) and `--order`.
 fn raw_shape(path: &Path, spec: &FieldSpec) -> CliResult<Shape> {
-    let dims = spec.dims.as_ref().ok_or_else(|| {
-        CliError::usage(format!("{}: --dims is required for a raw file", path.display()))
-    })?;
+    let dims = spec
+        .dims
+        .as_ref()
+        .ok_or_else(|| CliError::usage(format!("{}: --dims is required for a raw file", path.display())))?;
     Shape::new(dims, spec.order).map_err(|e| CliError::core("--dims", &e))
 }
 
+/// Reads a raw file under `spec`, checking its size against the dims and dtype first.
 fn read_raw(path: &Path, spec: &FieldSpec) -> CliResult<Field> {
     let shape = raw_shape(path, spec)?;
     let dtype = spec.dtype.unwrap_or(DType::F32);
@@ -203,6 +205,7 @@ fn read_values<T: Element>(file: &mut File, path: &Path, n: usize) -> CliResult<
     Ok(values)
 }
 
+/// Writes values to a raw file (created or truncated); returns the byte count.
 fn write_raw(path: &Path, values: &AnyValues) -> CliResult<u64> {
     let mut file = File::create(path).map_err(|e| CliError::io(path, &e))?;
     let n_bytes = match values {
