@@ -161,7 +161,9 @@ fn bench_huffman(c: &mut Criterion, fx: &Fixture) {
     g.throughput(bytes(fx));
     g.bench_function("histogram", |b| b.iter(|| black_box(Histogram::of(black_box(&fx.residuals)))));
     let hist = Histogram::of(&fx.residuals);
-    g.bench_function("build_code", |b| b.iter(|| black_box(HuffmanEncoder::from_histogram(black_box(&hist)))));
+    g.bench_function("build_code", |b| {
+        b.iter(|| black_box(HuffmanEncoder::from_histogram(black_box(&hist))))
+    });
     let mut out = Vec::with_capacity(fx.huffman.len());
     g.bench_function("encode", |b| {
         b.iter(|| {
@@ -194,7 +196,9 @@ fn bench_zstd(c: &mut Criterion, fx: &Fixture) {
         })
     });
     g.bench_function("decompress_ratio_payload", |b| {
-        b.iter(|| black_box(z.decompress(black_box(&fx.zstd_frame), fx.payload.len(), 0).expect("zstd decompress")))
+        b.iter(|| {
+            black_box(z.decompress(black_box(&fx.zstd_frame), fx.payload.len(), 0).expect("zstd decompress"))
+        })
     });
     let mut payload = Vec::with_capacity(fx.payload.len());
     g.bench_function("write_payload_huffman", |b| {

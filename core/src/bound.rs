@@ -77,9 +77,7 @@ impl ErrorBound {
     pub fn validate(&self) -> Result<()> {
         let (mode, v) = (self.mode().as_str(), self.value());
         if !v.is_finite() || v < 0.0 {
-            return Err(Error::invalid(format!(
-                "{mode} bound {v}: must be a finite number >= 0"
-            )));
+            return Err(Error::invalid(format!("{mode} bound {v}: must be a finite number >= 0")));
         }
         match self {
             ErrorBound::PwRel(p) if *p >= 1.0 => Err(Error::invalid(format!(

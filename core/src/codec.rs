@@ -71,7 +71,8 @@ struct FieldStats {
 
 fn field_stats<T: Element>(values: &[T]) -> Option<FieldStats> {
     const LANES: usize = 8;
-    let identity = || FieldStats { min: f64::INFINITY, max: f64::NEG_INFINITY, min_abs_nonzero: f64::INFINITY };
+    let identity =
+        || FieldStats { min: f64::INFINITY, max: f64::NEG_INFINITY, min_abs_nonzero: f64::INFINITY };
     let merge = |a: FieldStats, b: FieldStats| FieldStats {
         min: a.min.min(b.min),
         max: a.max.max(b.max),
@@ -79,7 +80,8 @@ fn field_stats<T: Element>(values: &[T]) -> Option<FieldStats> {
     };
     // Branch-free per lane (plain compares and selects), so the loop vectorises.
     let chunk_stats = |chunk: &[T]| {
-        let (mut lo, mut hi, mut amin) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES], [f64::INFINITY; LANES]);
+        let (mut lo, mut hi, mut amin) =
+            ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES], [f64::INFINITY; LANES]);
         let mut fold = |lane: usize, v: T| {
             let x = v.to_f64();
             let a = x.abs();
@@ -265,7 +267,13 @@ fn achieved_psnr(field: AnyField<'_>, stream: &[u8], range: f64) -> Result<f64> 
         AnyField::F64(f) => scaled_mse(f.values(), stream, range)?,
     };
     // psnr = 20 log10(range) - 10 log10(mse) = -10 log10(mse / range^2)
-    Ok(if nmse <= 0.0 { f64::INFINITY } else if range > 0.0 { -10.0 * nmse.log10() } else { f64::NEG_INFINITY })
+    Ok(if nmse <= 0.0 {
+        f64::INFINITY
+    } else if range > 0.0 {
+        -10.0 * nmse.log10()
+    } else {
+        f64::NEG_INFINITY
+    })
 }
 
 /// Block dims in storage order, clipped to the field.
@@ -288,7 +296,9 @@ fn resolve_block_dims(shape: &Shape, requested: Option<&[usize]>) -> Result<Vec<
     };
     let clipped: Vec<usize> = block.iter().zip(&storage).map(|(&b, &d)| b.min(d.max(1))).collect();
     if clipped.iter().try_fold(1usize, |a, &b| a.checked_mul(b)).is_none_or(|v| v > MAX_BLOCK_VALUES) {
-        return Err(Error::invalid(format!("block dims {block:?}: a block holds at most {MAX_BLOCK_VALUES} values")));
+        return Err(Error::invalid(format!(
+            "block dims {block:?}: a block holds at most {MAX_BLOCK_VALUES} values"
+        )));
     }
     Ok(clipped)
 }
@@ -334,9 +344,13 @@ fn decompress_layout<T: Element>(stream: &[u8], layout: &StreamLayout, out: &mut
 fn any_mut<T: Element>(out: &mut [T]) -> AnyValuesMut<'_> {
     match T::DTYPE {
         // SAFETY: T is f32 exactly when DTYPE is F32 (Element is sealed to f32/f64).
-        DType::F32 => AnyValuesMut::F32(unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f32, out.len()) }),
+        DType::F32 => AnyValuesMut::F32(unsafe {
+            std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f32, out.len())
+        }),
         // SAFETY: likewise for f64.
-        DType::F64 => AnyValuesMut::F64(unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f64, out.len()) }),
+        DType::F64 => AnyValuesMut::F64(unsafe {
+            std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f64, out.len())
+        }),
     }
 }
 

@@ -63,10 +63,7 @@ impl Error {
     }
     /// `CorruptStream` naming the stream section and the byte offset where it went wrong.
     pub fn corrupt(section: &str, offset: usize, what: impl fmt::Display) -> Self {
-        Self::new(
-            ErrorKind::CorruptStream,
-            format!("{section} at byte offset {offset}: {what}"),
-        )
+        Self::new(ErrorKind::CorruptStream, format!("{section} at byte offset {offset}: {what}"))
     }
     /// `Io` naming the path.
     pub fn io(path: &std::path::Path, err: std::io::Error) -> Self {

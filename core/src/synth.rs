@@ -147,32 +147,21 @@ pub fn turbulent_scalar_with(dims: &[usize], seed: u64, params: &SynthParams) ->
 /// Validates `dims` and returns the value count.
 fn check_dims(dims: &[usize]) -> Result<usize> {
     if dims.is_empty() || dims.len() > 4 {
-        return Err(Error::invalid(format!(
-            "synth: dims {dims:?} must have 1 to 4 entries"
-        )));
+        return Err(Error::invalid(format!("synth: dims {dims:?} must have 1 to 4 entries")));
     }
     if dims.contains(&0) {
-        return Err(Error::invalid(format!(
-            "synth: dims {dims:?} must all be positive"
-        )));
+        return Err(Error::invalid(format!("synth: dims {dims:?} must all be positive")));
     }
     let max = isize::MAX as usize / std::mem::size_of::<Complex<f32>>();
-    dims.iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .filter(|&n| n <= max)
-        .ok_or_else(|| {
-            Error::invalid(format!(
-                "synth: dims {dims:?}: the value count overflows the address space"
-            ))
-        })
+    dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).filter(|&n| n <= max).ok_or_else(|| {
+        Error::invalid(format!("synth: dims {dims:?}: the value count overflows the address space"))
+    })
 }
 
 /// Validates `params` against their documented ranges.
 fn check_params(p: &SynthParams) -> Result<()> {
     let bad = |name: &str, v: f64, want: &str| {
-        Err(Error::invalid(format!(
-            "synth: parameter {name} = {v} must be {want}"
-        )))
+        Err(Error::invalid(format!("synth: parameter {name} = {v} must be {want}")))
     };
     if !(p.spectral_slope.is_finite() && p.spectral_slope < 4.0) {
         return bad("spectral_slope", p.spectral_slope, "finite and below 4");
@@ -185,11 +174,7 @@ fn check_params(p: &SynthParams) -> Result<()> {
         );
     }
     if !(p.dissipation_scale_cells.is_finite() && p.dissipation_scale_cells >= 0.0) {
-        return bad(
-            "dissipation_scale_cells",
-            p.dissipation_scale_cells,
-            "finite and non-negative",
-        );
+        return bad("dissipation_scale_cells", p.dissipation_scale_cells, "finite and non-negative");
     }
     if !(p.front_sharpness.is_finite() && p.front_sharpness > 0.0) {
         return bad("front_sharpness", p.front_sharpness, "finite and positive");
@@ -222,11 +207,7 @@ struct Spectrum {
 impl Spectrum {
     fn new(dims: &[usize], p: &SynthParams) -> Self {
         let largest = dims.iter().copied().max().unwrap_or(1) as f64;
-        let integral = if p.integral_scale_cells > 0.0 {
-            p.integral_scale_cells
-        } else {
-            largest / 4.0
-        };
+        let integral = if p.integral_scale_cells > 0.0 { p.integral_scale_cells } else { largest / 4.0 };
         let k0 = std::f64::consts::TAU / integral;
         let d_eff = dims.iter().filter(|&&d| d > 1).count().max(1);
         Spectrum {
@@ -245,11 +226,7 @@ impl Spectrum {
         }
         let q2 = k2 * self.inv_k0_sq;
         let energy_shape = q2 * (1.0 + q2).powf(-self.roll);
-        let shell = if self.shell == 0.0 {
-            1.0
-        } else {
-            k2.powf(-self.shell)
-        };
+        let shell = if self.shell == 0.0 { 1.0 } else { k2.powf(-self.shell) };
         let dissipation = if self.eta_sq == 0.0 {
             1.0
         } else {
@@ -273,9 +250,7 @@ impl SplitMix64 {
 
     /// The generator for Fourier mode `index` of the field with `seed`.
     fn for_mode(seed: u64, index: u64) -> Self {
-        SplitMix64(mix64(
-            seed ^ mix64(index.wrapping_mul(Self::GAMMA) ^ 0xD1B5_4A32_D192_ED03),
-        ))
+        SplitMix64(mix64(seed ^ mix64(index.wrapping_mul(Self::GAMMA) ^ 0xD1B5_4A32_D192_ED03)))
     }
 
     fn next_u64(&mut self) -> u64 {
@@ -310,11 +285,7 @@ fn mix64(mut z: u64) -> u64 {
 fn axis_k2(n: usize) -> Vec<f64> {
     (0..n)
         .map(|i| {
-            let m = if i <= n / 2 {
-                i as f64
-            } else {
-                i as f64 - n as f64
-            };
+            let m = if i <= n / 2 { i as f64 } else { i as f64 - n as f64 };
             let k = std::f64::consts::TAU * m / n as f64;
             k * k
         })
@@ -395,10 +366,8 @@ fn scratch_for(fft: &Arc<dyn Fft<f32>>) -> Vec<Complex<f32>> {
 /// FFT along the last (contiguous) axis of length `n`.
 fn fft_contiguous(buf: &mut [Complex<f32>], n: usize, fft: &Arc<dyn Fft<f32>>) {
     let lines = (LINE_BATCH / n).max(1);
-    buf.par_chunks_mut(lines * n).for_each_init(
-        || scratch_for(fft),
-        |scratch, chunk| fft.process_with_scratch(chunk, scratch),
-    );
+    buf.par_chunks_mut(lines * n)
+        .for_each_init(|| scratch_for(fft), |scratch, chunk| fft.process_with_scratch(chunk, scratch));
 }
 
 /// FFT along an axis of length `n` whose elements are `stride` apart.
@@ -407,12 +376,7 @@ fn fft_strided(buf: &mut [Complex<f32>], n: usize, stride: usize, fft: &Arc<dyn 
     let blocks = buf.len() / block;
     if blocks >= MIN_PARALLEL_BLOCKS {
         buf.par_chunks_mut(block).for_each_init(
-            || {
-                (
-                    vec![Complex::new(0.0, 0.0); n * COLUMN_GROUP],
-                    scratch_for(fft),
-                )
-            },
+            || (vec![Complex::new(0.0, 0.0); n * COLUMN_GROUP], scratch_for(fft)),
             |(cols, scratch), blk| {
                 for c0 in (0..stride).step_by(COLUMN_GROUP) {
                     let g = COLUMN_GROUP.min(stride - c0);
@@ -431,38 +395,32 @@ fn fft_strided(buf: &mut [Complex<f32>], n: usize, stride: usize, fft: &Arc<dyn 
         return;
     }
     // Few blocks: parallelise over column groups, a bounded wave of columns at a time.
-    let wave_cols = ((WAVE / n) / COLUMN_GROUP * COLUMN_GROUP)
-        .max(COLUMN_GROUP)
-        .min(stride);
+    let wave_cols = ((WAVE / n) / COLUMN_GROUP * COLUMN_GROUP).max(COLUMN_GROUP).min(stride);
     let mut wave = vec![Complex::new(0.0, 0.0); n * wave_cols];
     for blk in buf.chunks_mut(block) {
         for c0 in (0..stride).step_by(wave_cols) {
             let w = wave_cols.min(stride - c0);
             let wave = &mut wave[..w * n];
             let src: &[Complex<f32>] = blk;
-            wave.par_chunks_mut(COLUMN_GROUP * n)
-                .enumerate()
-                .for_each_init(
-                    || scratch_for(fft),
-                    |scratch, (gi, cols)| {
-                        gather(src, stride, c0 + gi * COLUMN_GROUP, n, cols);
-                        fft.process_with_scratch(cols, scratch);
-                    },
-                );
+            wave.par_chunks_mut(COLUMN_GROUP * n).enumerate().for_each_init(
+                || scratch_for(fft),
+                |scratch, (gi, cols)| {
+                    gather(src, stride, c0 + gi * COLUMN_GROUP, n, cols);
+                    fft.process_with_scratch(cols, scratch);
+                },
+            );
             const ROWS: usize = 8;
             let wave: &[Complex<f32>] = wave;
-            blk.par_chunks_mut(ROWS * stride)
-                .enumerate()
-                .for_each(|(ri, rows)| {
-                    let r0 = ri * ROWS;
-                    let nr = rows.len() / stride;
-                    for j in 0..w {
-                        let col = &wave[j * n + r0..j * n + r0 + nr];
-                        for (rr, &v) in col.iter().enumerate() {
-                            rows[rr * stride + c0 + j] = v;
-                        }
+            blk.par_chunks_mut(ROWS * stride).enumerate().for_each(|(ri, rows)| {
+                let r0 = ri * ROWS;
+                let nr = rows.len() / stride;
+                for j in 0..w {
+                    let col = &wave[j * n + r0..j * n + r0 + nr];
+                    for (rr, &v) in col.iter().enumerate() {
+                        rows[rr * stride + c0 + j] = v;
                     }
-                });
+                }
+            });
         }
     }
 }
@@ -517,11 +475,7 @@ mod tests {
         let stride: usize = dims[axis + 1..].iter().product();
         let n = dims[axis];
         let mean = z.iter().map(|&v| f64::from(v)).sum::<f64>() / z.len() as f64;
-        let var = z
-            .iter()
-            .map(|&v| (f64::from(v) - mean).powi(2))
-            .sum::<f64>()
-            / z.len() as f64;
+        let var = z.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / z.len() as f64;
         let (mut acc, mut count) = (0.0, 0usize);
         for (i, &v) in z.iter().enumerate() {
             if (i / stride) % n + 1 < n {
@@ -535,11 +489,7 @@ mod tests {
     fn std_dev(z: &[f32]) -> f64 {
         let n = z.len() as f64;
         let mean = z.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-        (z.iter()
-            .map(|&v| (f64::from(v) - mean).powi(2))
-            .sum::<f64>()
-            / n)
-            .sqrt()
+        (z.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt()
     }
 
     fn bytes(z: &[f32]) -> Vec<u8> {
@@ -573,11 +523,7 @@ mod tests {
 
     #[test]
     fn values_finite_in_unit_interval() {
-        for (dims, seed) in [
-            (vec![64usize, 64], 1u64),
-            (vec![16, 16, 16], 2),
-            (vec![300], 3),
-        ] {
+        for (dims, seed) in [(vec![64usize, 64], 1u64), (vec![16, 16, 16], 2), (vec![300], 3)] {
             let z = turbulent_scalar(&dims, seed).expect("synth");
             assert_eq!(z.len(), dims.iter().product::<usize>());
             assert!(z.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)));
@@ -591,10 +537,7 @@ mod tests {
             let z = turbulent_scalar(&dims, seed).expect("synth");
             for axis in 0..3 {
                 let r = lag1_autocorr(&z, &dims, axis);
-                assert!(
-                    r > 0.9,
-                    "seed {seed} axis {axis}: lag-1 autocorrelation {r}"
-                );
+                assert!(r > 0.9, "seed {seed} axis {axis}: lag-1 autocorrelation {r}");
             }
         }
         let z = turbulent_scalar(&dims, 2024).expect("synth");
@@ -641,9 +584,8 @@ mod tests {
         // Both strided code paths (few blocks / many blocks) against a naive 3-D DFT.
         let dims = [5usize, 18, 3];
         let n: usize = dims.iter().product();
-        let input: Vec<Complex<f32>> = (0..n)
-            .map(|i| Complex::new((i as f32 * 0.37).sin(), (i as f32 * 0.11).cos()))
-            .collect();
+        let input: Vec<Complex<f32>> =
+            (0..n).map(|i| Complex::new((i as f32 * 0.37).sin(), (i as f32 * 0.11).cos())).collect();
         let mut fast = input.clone();
         inverse_fft_nd(&mut fast, &dims);
         for (x, got) in fast.iter().enumerate() {
@@ -651,21 +593,17 @@ mod tests {
             let mut acc = Complex::new(0.0f64, 0.0);
             for (k, v) in input.iter().enumerate() {
                 let ki = [k / 54, (k / 3) % 18, k % 3];
-                let phase: f64 = (0..3)
-                    .map(|a| (xi[a] * ki[a]) as f64 / dims[a] as f64)
-                    .sum::<f64>()
+                let phase: f64 = (0..3).map(|a| (xi[a] * ki[a]) as f64 / dims[a] as f64).sum::<f64>()
                     * std::f64::consts::TAU;
-                acc += Complex::new(f64::from(v.re), f64::from(v.im))
-                    * Complex::new(phase.cos(), phase.sin());
+                acc +=
+                    Complex::new(f64::from(v.re), f64::from(v.im)) * Complex::new(phase.cos(), phase.sin());
             }
             assert!((f64::from(got.re) - acc.re).abs() < 1e-3, "{x}");
             assert!((f64::from(got.im) - acc.im).abs() < 1e-3, "{x}");
         }
         // The many-blocks path: 16+ blocks along axis 1.
         let dims = [20usize, 6, 4];
-        let mut a: Vec<Complex<f32>> = (0..480)
-            .map(|i| Complex::new((i as f32 * 0.3).cos(), 0.0))
-            .collect();
+        let mut a: Vec<Complex<f32>> = (0..480).map(|i| Complex::new((i as f32 * 0.3).cos(), 0.0)).collect();
         let mut b = a.clone();
         inverse_fft_nd(&mut a, &dims);
         // Same transform, axis by axis, via the few-blocks path on each block.
@@ -711,10 +649,7 @@ mod tests {
     fn params_change_the_field() {
         let dims = [32, 32];
         let base = turbulent_scalar(&dims, 1).expect("synth");
-        let sharper = SynthParams {
-            front_sharpness: 6.0,
-            ..SynthParams::default()
-        };
+        let sharper = SynthParams { front_sharpness: 6.0, ..SynthParams::default() };
         let s = turbulent_scalar_with(&dims, 1, &sharper).expect("synth");
         assert_ne!(bytes(&base), bytes(&s));
         let fixed = SynthParams {
@@ -728,12 +663,7 @@ mod tests {
     #[test]
     fn invalid_dims_and_params() {
         let kind = crate::error::ErrorKind::InvalidArgument;
-        for dims in [
-            vec![],
-            vec![2usize, 2, 2, 2, 2],
-            vec![4, 0, 4],
-            vec![usize::MAX, 2],
-        ] {
+        for dims in [vec![], vec![2usize, 2, 2, 2, 2], vec![4, 0, 4], vec![usize::MAX, 2]] {
             let e = turbulent_scalar(&dims, 0).expect_err("must fail");
             assert_eq!(e.kind(), kind);
             assert!(e.message().contains(&format!("{dims:?}")), "{e}");
@@ -741,26 +671,11 @@ mod tests {
         let e = turbulent_scalar(&[1 << 31, 1 << 31], 0).expect_err("must fail");
         assert_eq!(e.kind(), kind);
         for p in [
-            SynthParams {
-                spectral_slope: f64::NAN,
-                ..SynthParams::default()
-            },
-            SynthParams {
-                integral_scale_cells: -1.0,
-                ..SynthParams::default()
-            },
-            SynthParams {
-                dissipation_scale_cells: f64::INFINITY,
-                ..SynthParams::default()
-            },
-            SynthParams {
-                front_sharpness: 0.0,
-                ..SynthParams::default()
-            },
-            SynthParams {
-                intermittency: -0.5,
-                ..SynthParams::default()
-            },
+            SynthParams { spectral_slope: f64::NAN, ..SynthParams::default() },
+            SynthParams { integral_scale_cells: -1.0, ..SynthParams::default() },
+            SynthParams { dissipation_scale_cells: f64::INFINITY, ..SynthParams::default() },
+            SynthParams { front_sharpness: 0.0, ..SynthParams::default() },
+            SynthParams { intermittency: -0.5, ..SynthParams::default() },
         ] {
             let e = turbulent_scalar_with(&[4, 4], 0, &p).expect_err("must fail");
             assert_eq!(e.kind(), kind);

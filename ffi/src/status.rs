@@ -109,9 +109,7 @@ impl From<&plume_core::Error> for plume_status {
 #[no_mangle]
 pub extern "C" fn plume_status_str(status: u32) -> *const c_char {
     boundary(c"unknown status".as_ptr(), || {
-        plume_status::from_u32(status)
-            .map_or(c"unknown status", plume_status::description)
-            .as_ptr()
+        plume_status::from_u32(status).map_or(c"unknown status", plume_status::description).as_ptr()
     })
 }
 

@@ -39,11 +39,7 @@ fn header_version_macros_match_cargo_version() {
         assert_eq!(define(&h, name), want, "{name}: run .ci/gen-headers");
     }
     let string = format!("\"{}\"", env!("CARGO_PKG_VERSION"));
-    assert_eq!(
-        define(&h, "PLUME_VERSION_STRING"),
-        string,
-        "run .ci/gen-headers"
-    );
+    assert_eq!(define(&h, "PLUME_VERSION_STRING"), string, "run .ci/gen-headers");
 }
 
 #[test]
@@ -77,8 +73,7 @@ fn status_str(code: u32) -> &'static str {
     assert!(!ptr.is_null(), "plume_status_str({code}) returned NULL");
     // SAFETY: plume_status_str returns a static NUL-terminated string (non-NULL, see above).
     let s = unsafe { CStr::from_ptr(ptr) };
-    s.to_str()
-        .unwrap_or_else(|e| panic!("plume_status_str({code}) is not UTF-8: {e}"))
+    s.to_str().unwrap_or_else(|e| panic!("plume_status_str({code}) is not UTF-8: {e}"))
 }
 
 #[test]
@@ -90,10 +85,7 @@ fn status_str_is_never_null() {
     });
     let high = u32::MAX - 4096..=u32::MAX;
     for code in low.chain(powers).chain(high) {
-        assert!(
-            !status_str(code).is_empty(),
-            "plume_status_str({code}) is empty"
-        );
+        assert!(!status_str(code).is_empty(), "plume_status_str({code}) is empty");
     }
 }
 

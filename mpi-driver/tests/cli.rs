@@ -24,9 +24,6 @@ fn anything_else_is_not_implemented_with_exit_code_2() {
         let out = plume_train(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("not implemented yet: see issue 7"),
-            "{args:?}: {stderr}"
-        );
+        assert!(stderr.contains("not implemented yet: see issue 7"), "{args:?}: {stderr}");
     }
 }

@@ -99,7 +99,13 @@ mod tests {
     fn roundtrips_every_width() {
         for w in 0..=32u32 {
             let res: Vec<i32> = (0..75)
-                .map(|i| unzigzag(if w == 0 { 0 } else { (u32::MAX >> (32 - w)).wrapping_sub(i % 3) & (u32::MAX >> (32 - w)) }))
+                .map(|i| {
+                    unzigzag(if w == 0 {
+                        0
+                    } else {
+                        (u32::MAX >> (32 - w)).wrapping_sub(i % 3) & (u32::MAX >> (32 - w))
+                    })
+                })
                 .collect();
             roundtrip(&res);
         }

@@ -137,9 +137,8 @@ impl HuffmanEncoder {
             count[l as usize] += 1;
         }
         count[0] = 0;
-        let kraft: u64 = (1..=MAX_CODE_LEN as usize)
-            .map(|l| (count[l] as u64) << (MAX_CODE_LEN as usize - l))
-            .sum();
+        let kraft: u64 =
+            (1..=MAX_CODE_LEN as usize).map(|l| (count[l] as u64) << (MAX_CODE_LEN as usize - l)).sum();
         if kraft > 1u64 << MAX_CODE_LEN {
             return Err("code lengths violate Kraft's inequality".into());
         }
@@ -154,10 +153,8 @@ impl HuffmanEncoder {
             index += count[l];
         }
         let len_of = |s: u16| lengths[s as usize - first_symbol];
-        let mut sorted: Vec<u16> = (0..lengths.len())
-            .filter(|&i| lengths[i] > 0)
-            .map(|i| (i + first_symbol) as u16)
-            .collect();
+        let mut sorted: Vec<u16> =
+            (0..lengths.len()).filter(|&i| lengths[i] > 0).map(|i| (i + first_symbol) as u16).collect();
         sorted.sort_by_key(|&s| (len_of(s), s));
         let mut codes = vec![0u32; lengths.len()];
         let mut next = first_code;
@@ -175,7 +172,17 @@ impl HuffmanEncoder {
                 }
             }
         }
-        Ok(HuffmanEncoder { first_symbol, lengths, codes, lut, count, first_code, first_index, sorted, max_len })
+        Ok(HuffmanEncoder {
+            first_symbol,
+            lengths,
+            codes,
+            lut,
+            count,
+            first_code,
+            first_index,
+            sorted,
+            max_len,
+        })
     }
 
     /// Number of symbols with a code.
@@ -210,7 +217,9 @@ impl HuffmanEncoder {
                 return Err(Error::corrupt(
                     "codebook",
                     at,
-                    format_args!("symbol {s} length {l}: symbols must increase, lengths be 1..={MAX_CODE_LEN}"),
+                    format_args!(
+                        "symbol {s} length {l}: symbols must increase, lengths be 1..={MAX_CODE_LEN}"
+                    ),
                 ));
             }
             pairs.push((s, l));
@@ -330,24 +339,25 @@ impl ResidualEncoder for HuffmanEncoder {
             let (sym, len) = if e & 0xff != 0 {
                 (e >> 8, e & 0xff)
             } else {
-                self.decode_long(window).ok_or_else(|| {
-                    Error::corrupt("Huffman codes", bits_at + pos / 8, "no code matches")
-                })?
+                self.decode_long(window)
+                    .ok_or_else(|| Error::corrupt("Huffman codes", bits_at + pos / 8, "no code matches"))?
             };
             pos += len as usize;
             if pos > n_bits {
                 return Err(Error::corrupt("Huffman codes", bits_at + n_bits / 8, "codes end early"));
             }
             *r = if sym == 0 {
-                escapes
-                    .next()
-                    .ok_or_else(|| Error::corrupt("Huffman escapes", esc_at, "too few escapes"))?
+                escapes.next().ok_or_else(|| Error::corrupt("Huffman escapes", esc_at, "too few escapes"))?
             } else {
                 sym as i32 - RADIUS - 1
             };
         }
         if pos != n_bits || escapes.next().is_some() {
-            return Err(Error::corrupt("Huffman codes", bits_at, "bit count or escape count does not match the block"));
+            return Err(Error::corrupt(
+                "Huffman codes",
+                bits_at,
+                "bit count or escape count does not match the block",
+            ));
         }
         Ok(())
     }

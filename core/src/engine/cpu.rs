@@ -223,7 +223,12 @@ fn decompress_with<T: Element, Q: Quantizer>(
     )
 }
 
-fn decompress_typed<T: Element>(stream: &[u8], layout: &StreamLayout, region: &Box4, out: &mut [T]) -> Result<()> {
+fn decompress_typed<T: Element>(
+    stream: &[u8],
+    layout: &StreamLayout,
+    region: &Box4,
+    out: &mut [T],
+) -> Result<()> {
     if layout.header.dtype != T::DTYPE {
         return Err(Error::invalid(format!(
             "the stream holds {} values, the output buffer is {}",
@@ -246,9 +251,13 @@ fn decompress_typed<T: Element>(stream: &[u8], layout: &StreamLayout, region: &B
         )));
     }
     match layout.header.quantizer {
-        QuantizerParams::Linear { abs_bound, step, offset } => {
-            decompress_with(stream, layout, region, &LinearQuantizer::from_stream(abs_bound, step, offset), out)
-        }
+        QuantizerParams::Linear { abs_bound, step, offset } => decompress_with(
+            stream,
+            layout,
+            region,
+            &LinearQuantizer::from_stream(abs_bound, step, offset),
+            out,
+        ),
         QuantizerParams::Log { rel_bound, step, lmin } => {
             decompress_with(stream, layout, region, &LogQuantizer::from_stream(rel_bound, step, lmin), out)
         }

@@ -153,7 +153,7 @@ mod tests {
     fn blocks_partition_the_field() {
         let grid = BlockGrid::new(&[5, 7, 3], &[2, 4, 3]);
         assert_eq!(grid.n_blocks(), 3 * 2);
-        let mut seen = vec![0u8; 105];
+        let mut seen = [0u8; 105];
         for b in 0..grid.n_blocks() {
             let bx = grid.block(b);
             for_each_row(&bx, grid.dims(), &[0; 4], &bx.extent, &bx.start, |oa, _, len| {

@@ -38,7 +38,11 @@ pub fn read_payload<T: Element, E: ResidualEncoder>(
     let n = r.u32()? as usize;
     let size = std::mem::size_of::<T>();
     if n > volume || n * (4 + size) > r.remaining() {
-        return Err(Error::corrupt("block outliers", n_at, format_args!("{n} outliers in a block of {volume} values")));
+        return Err(Error::corrupt(
+            "block outliers",
+            n_at,
+            format_args!("{n} outliers in a block of {volume} values"),
+        ));
     }
     let idx_at = r.offset();
     let indices = r.bytes(4 * n)?;
@@ -47,7 +51,11 @@ pub fn read_payload<T: Element, E: ResidualEncoder>(
     for (k, (ib, vb)) in indices.chunks_exact(4).zip(values.chunks_exact(size)).enumerate() {
         let i = u32::from_le_bytes([ib[0], ib[1], ib[2], ib[3]]);
         if i as usize >= volume || prev.is_some_and(|p| i <= p) {
-            return Err(Error::corrupt("block outliers", idx_at + 4 * k, format_args!("index {i}: must increase and be below {volume}")));
+            return Err(Error::corrupt(
+                "block outliers",
+                idx_at + 4 * k,
+                format_args!("index {i}: must increase and be below {volume}"),
+            ));
         }
         prev = Some(i);
         let mut raw = [0u8; 8];

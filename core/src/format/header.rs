@@ -120,12 +120,7 @@ pub fn grid_dims(storage_dims: &[usize], block_dims: &[usize]) -> Vec<usize> {
 
 impl Header {
     /// Serialises the fixed header, the codebook and the block table, then the checksum.
-    pub fn write(
-        &self,
-        codebook: &[u8],
-        blocks: &[BlockEntry],
-        out: &mut Vec<u8>,
-    ) {
+    pub fn write(&self, codebook: &[u8], blocks: &[BlockEntry], out: &mut Vec<u8>) {
         let start = out.len();
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&self.version.to_le_bytes());
@@ -179,7 +174,11 @@ impl StreamLayout {
         let mut r = ByteReader::new(stream, 0, "header");
         let magic = r.bytes(4)?;
         if magic != MAGIC {
-            return Err(Error::corrupt("header", 0, format_args!("magic {magic:02x?} is not \"PLUM\": not a Plume stream")));
+            return Err(Error::corrupt(
+                "header",
+                0,
+                format_args!("magic {magic:02x?} is not \"PLUM\": not a Plume stream"),
+            ));
         }
         let version = r.u16()?;
         if !READABLE_VERSIONS.contains(&version) {
@@ -187,7 +186,9 @@ impl StreamLayout {
                 "stream format version {version} (byte offset 4): this library (format {FORMAT_VERSION}) reads versions {READABLE_VERSIONS:?}"
             )));
         }
-        let field_err = |at: usize, what: &str, v: u8| Error::corrupt("header", at, format_args!("{what} code {v} is not defined"));
+        let field_err = |at: usize, what: &str, v: u8| {
+            Error::corrupt("header", at, format_args!("{what} code {v} is not defined"))
+        };
         let dtype = match r.u8()? {
             1 => DType::F32,
             2 => DType::F64,
@@ -200,7 +201,11 @@ impl StreamLayout {
         };
         let ndims = r.u8()? as usize;
         if !(1..=MAX_DIMS).contains(&ndims) {
-            return Err(Error::corrupt("header", 8, format_args!("{ndims} dimensions (1..={MAX_DIMS} allowed)")));
+            return Err(Error::corrupt(
+                "header",
+                8,
+                format_args!("{ndims} dimensions (1..={MAX_DIMS} allowed)"),
+            ));
         }
         let encoding = match r.u8()? {
             1 => Encoding::Fast,
@@ -225,9 +230,15 @@ impl StreamLayout {
         dims.truncate(ndims);
         block_dims.truncate(ndims);
         let shape = Shape::new(&dims, order).map_err(|e| Error::corrupt("header", 16, e.message()))?;
-        let block_volume = block_dims.iter().try_fold(1usize, |acc, &b| acc.checked_mul(b).filter(|&v| v <= MAX_BLOCK_VALUES));
+        let block_volume = block_dims
+            .iter()
+            .try_fold(1usize, |acc, &b| acc.checked_mul(b).filter(|&v| v <= MAX_BLOCK_VALUES));
         if block_dims.contains(&0) || block_volume.is_none() {
-            return Err(Error::corrupt("header", 48, format_args!("block dims {block_dims:?}: each >= 1, at most {MAX_BLOCK_VALUES} values")));
+            return Err(Error::corrupt(
+                "header",
+                48,
+                format_args!("block dims {block_dims:?}: each >= 1, at most {MAX_BLOCK_VALUES} values"),
+            ));
         }
         let requested_value = r.f64()?;
         let requested = match mode {
@@ -238,22 +249,37 @@ impl StreamLayout {
         };
         let (a, b, c) = (r.f64()?, r.f64()?, r.f64()?);
         let quantizer = match (qcode, mode) {
-            (1, BoundMode::Abs | BoundMode::Rel | BoundMode::Psnr) => QuantizerParams::Linear { abs_bound: a, step: b, offset: c },
+            (1, BoundMode::Abs | BoundMode::Rel | BoundMode::Psnr) => {
+                QuantizerParams::Linear { abs_bound: a, step: b, offset: c }
+            }
             (2, BoundMode::PwRel) => QuantizerParams::Log { rel_bound: a, step: b, lmin: c },
             _ => return Err(field_err(11, "quantizer (for this bound mode)", qcode)),
         };
         if !(a.is_finite() && b.is_finite() && c.is_finite() && a >= 0.0 && b >= 0.0) {
-            return Err(Error::corrupt("header", 88, format_args!("quantizer constants {a}, {b}, {c} must be finite and bound, step >= 0")));
+            return Err(Error::corrupt(
+                "header",
+                88,
+                format_args!("quantizer constants {a}, {b}, {c} must be finite and bound, step >= 0"),
+            ));
         }
         let storage = shape.storage_dims();
-        let expected_blocks = if shape.n_values() == 0 { 0 } else { grid_dims(&storage, &block_dims).iter().product() };
+        let expected_blocks =
+            if shape.n_values() == 0 { 0 } else { grid_dims(&storage, &block_dims).iter().product() };
         let n_blocks = r.count("block count", stream.len() / BLOCK_ENTRY_BYTES)?;
         if n_blocks != expected_blocks {
-            return Err(Error::corrupt("header", 112, format_args!("{n_blocks} blocks, the dims and block dims make {expected_blocks}")));
+            return Err(Error::corrupt(
+                "header",
+                112,
+                format_args!("{n_blocks} blocks, the dims and block dims make {expected_blocks}"),
+            ));
         }
         let codebook_bytes = r.count("codebook size", r.remaining())?;
         if (encoding == Encoding::Fast) != (codebook_bytes == 0) {
-            return Err(Error::corrupt("header", 120, "a codebook is present exactly for the ratio encoding"));
+            return Err(Error::corrupt(
+                "header",
+                120,
+                "a codebook is present exactly for the ratio encoding",
+            ));
         }
         let header = Header { version, dtype, shape, encoding, requested, quantizer, block_dims };
         r.set_section("codebook");
@@ -266,9 +292,19 @@ impl StreamLayout {
             let at = r.offset();
             let entry = BlockEntry { offset: r.u64()?, len: r.u64()?, crc32: r.u32()? };
             if entry.offset != expected_offset {
-                return Err(Error::corrupt("block table", at, format_args!("block {i} starts at {}, expected {expected_offset} (blocks are contiguous)", entry.offset)));
+                return Err(Error::corrupt(
+                    "block table",
+                    at,
+                    format_args!(
+                        "block {i} starts at {}, expected {expected_offset} (blocks are contiguous)",
+                        entry.offset
+                    ),
+                ));
             }
-            expected_offset = entry.offset.checked_add(entry.len).ok_or_else(|| Error::corrupt("block table", at, "block length overflows"))?;
+            expected_offset = entry
+                .offset
+                .checked_add(entry.len)
+                .ok_or_else(|| Error::corrupt("block table", at, "block length overflows"))?;
             blocks.push(entry);
         }
         if encoding == Encoding::Fast && n_blocks > 0 {
@@ -279,7 +315,14 @@ impl StreamLayout {
                 let min_len = 4 + grid.block(i).volume().div_ceil(32) as u64;
                 if entry.len < min_len {
                     let at = codebook_at + codebook_bytes + i * BLOCK_ENTRY_BYTES + 8;
-                    return Err(Error::corrupt("block table", at, format_args!("block {i} holds {} bytes, its values need at least {min_len}", entry.len)));
+                    return Err(Error::corrupt(
+                        "block table",
+                        at,
+                        format_args!(
+                            "block {i} holds {} bytes, its values need at least {min_len}",
+                            entry.len
+                        ),
+                    ));
                 }
             }
         }
@@ -307,12 +350,16 @@ impl StreamLayout {
     pub fn block_bytes<'a>(&self, stream: &'a [u8], i: usize) -> Result<(&'a [u8], usize)> {
         let entry = self.blocks[i];
         let start = self.data_start + entry.offset as usize;
-        let bytes = stream
-            .get(start..start + entry.len as usize)
-            .ok_or_else(|| Error::corrupt("block", start, format_args!("block {i} lies past the end of the stream")))?;
+        let bytes = stream.get(start..start + entry.len as usize).ok_or_else(|| {
+            Error::corrupt("block", start, format_args!("block {i} lies past the end of the stream"))
+        })?;
         let crc = crc32fast::hash(bytes);
         if crc != entry.crc32 {
-            return Err(Error::corrupt("block", start, format_args!("block {i}: CRC-32 {:08x} stored, {crc:08x} computed", entry.crc32)));
+            return Err(Error::corrupt(
+                "block",
+                start,
+                format_args!("block {i}: CRC-32 {:08x} stored, {crc:08x} computed", entry.crc32),
+            ));
         }
         Ok((bytes, start))
     }

@@ -6,7 +6,7 @@ pub mod block;
 pub mod header;
 mod reader;
 
-pub use header::{Encoding, Header, QuantizerParams, StreamLayout, BlockEntry};
+pub use header::{BlockEntry, Encoding, Header, QuantizerParams, StreamLayout};
 pub use reader::ByteReader;
 
 /// The first four bytes of every stream.

@@ -36,10 +36,7 @@ impl<'a> ByteReader<'a> {
     /// The next `n` bytes.
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
         if n > self.remaining() {
-            return Err(self.error(format_args!(
-                "truncated: needs {n} bytes, {} left",
-                self.remaining()
-            )));
+            return Err(self.error(format_args!("truncated: needs {n} bytes, {} left", self.remaining())));
         }
         let out = &self.data[self.pos..self.pos + n];
         self.pos += n;
@@ -76,11 +73,7 @@ impl<'a> ByteReader<'a> {
         let v = self.u64()?;
         match usize::try_from(v) {
             Ok(n) if n <= max => Ok(n),
-            _ => Err(Error::corrupt(
-                self.section,
-                at,
-                format_args!("{what} {v} exceeds the limit {max}"),
-            )),
+            _ => Err(Error::corrupt(self.section, at, format_args!("{what} {v} exceeds the limit {max}"))),
         }
     }
 }

@@ -103,12 +103,8 @@ pub fn compare<T: Element>(
 
     let n_values = x.len() as u64;
     let original_bytes = n_values.saturating_mul(T::DTYPE.size_bytes() as u64);
-    let compression_ratio = compressed_bytes
-        .filter(|&c| c > 0)
-        .map(|c| original_bytes as f64 / c as f64);
-    let bits_per_value = compressed_bytes
-        .filter(|_| n_values > 0)
-        .map(|c| 8.0 * c as f64 / n_values as f64);
+    let compression_ratio = compressed_bytes.filter(|&c| c > 0).map(|c| original_bytes as f64 / c as f64);
+    let bits_per_value = compressed_bytes.filter(|_| n_values > 0).map(|c| 8.0 * c as f64 / n_values as f64);
 
     let mut m = Metrics {
         n_values,
@@ -197,8 +193,7 @@ fn lag1_autocorrelation(s: &summary::Summary) -> f64 {
         return f64::NAN;
     }
     let n_pairs = pairs.n as f64;
-    let covariance =
-        (pairs.c_ab + n_pairs * (pairs.mean_a - e.mean) * (pairs.mean_b - e.mean)) / n_pairs;
+    let covariance = (pairs.c_ab + n_pairs * (pairs.mean_a - e.mean) * (pairs.mean_b - e.mean)) / n_pairs;
     let variance = e.m2 / e.n as f64;
     covariance / variance
 }
@@ -229,9 +224,7 @@ mod tests {
     #[test]
     fn identical_data_is_perfect() -> Result<()> {
         let shape = Shape::new(&[10, 12, 14], Order::C)?;
-        let x: Vec<f32> = (0..shape.n_values())
-            .map(|i| (i as f32 * 0.02).sin() * 5.0 + 300.0)
-            .collect();
+        let x: Vec<f32> = (0..shape.n_values()).map(|i| (i as f32 * 0.02).sin() * 5.0 + 300.0).collect();
         let m = compare(FieldView::new(&x, &shape)?, &x, Some(420))?;
         assert_eq!(m.n_values, 1680);
         assert_eq!(m.original_bytes, 1680 * 4);
@@ -255,11 +248,7 @@ mod tests {
         let n = 64;
         let shape = Shape::new(&[8, 8], Order::C)?;
         let x = ramp(n);
-        let y: Vec<f64> = x
-            .iter()
-            .enumerate()
-            .map(|(i, v)| if i % 2 == 0 { v + eb } else { *v })
-            .collect();
+        let y: Vec<f64> = x.iter().enumerate().map(|(i, v)| if i % 2 == 0 { v + eb } else { *v }).collect();
         let m = compare(FieldView::new(&x, &shape)?, &y, None)?;
         let range = 63.0 * 0.25;
         let mse = eb * eb / 2.0;
@@ -308,14 +297,7 @@ mod tests {
         let shape = Shape::new(&[6], Order::C)?;
         let x = [1.0f32, f32::NAN, 3.0, f32::INFINITY, 5.0, f32::NEG_INFINITY];
         let field = FieldView::new(&x, &shape)?;
-        let y = [
-            1.0f32,
-            f32::NAN,
-            3.5,
-            f32::NEG_INFINITY,
-            5.0,
-            f32::NEG_INFINITY,
-        ];
+        let y = [1.0f32, f32::NAN, 3.5, f32::NEG_INFINITY, 5.0, f32::NEG_INFINITY];
         let m = compare(field, &y, Some(6))?;
         assert_eq!(m.n_nonfinite, 3);
         assert_eq!(m.nonfinite_mismatches, 1);
@@ -327,25 +309,11 @@ mod tests {
 
         // a different NaN payload is a mismatch
         let other_nan = f32::from_bits(f32::NAN.to_bits() ^ 1);
-        let y2 = [
-            1.0f32,
-            other_nan,
-            3.0,
-            f32::INFINITY,
-            5.0,
-            f32::NEG_INFINITY,
-        ];
+        let y2 = [1.0f32, other_nan, 3.0, f32::INFINITY, 5.0, f32::NEG_INFINITY];
         assert_eq!(compare(field, &y2, None)?.nonfinite_mismatches, 1);
 
         // a finite value decompressed to NaN breaks the error metrics
-        let y3 = [
-            f32::NAN,
-            f32::NAN,
-            3.0,
-            f32::INFINITY,
-            5.0,
-            f32::NEG_INFINITY,
-        ];
+        let y3 = [f32::NAN, f32::NAN, 3.0, f32::INFINITY, 5.0, f32::NEG_INFINITY];
         let m = compare(field, &y3, None)?;
         assert_eq!(m.max_abs_error, f32::INFINITY as f64);
         assert_eq!(m.rmse, f64::INFINITY);
@@ -385,10 +353,7 @@ mod tests {
             panic!("a length mismatch must fail");
         };
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-        assert!(
-            e.message().contains('3') && e.message().contains('4'),
-            "{e}"
-        );
+        assert!(e.message().contains('3') && e.message().contains('4'), "{e}");
         Ok(())
     }
 
@@ -406,14 +371,9 @@ mod tests {
     #[test]
     fn same_result_for_one_and_two_threads() -> Result<()> {
         let shape = Shape::new(&[16, 90, 200], Order::Fortran)?;
-        let x: Vec<f32> = (0..shape.n_values())
-            .map(|i| (i as f32 * 0.001).sin() * 1500.0 + 800.0)
-            .collect();
-        let y: Vec<f32> = x
-            .iter()
-            .enumerate()
-            .map(|(i, v)| v + ((i * 7919) % 101) as f32 * 1e-3 - 0.05)
-            .collect();
+        let x: Vec<f32> = (0..shape.n_values()).map(|i| (i as f32 * 0.001).sin() * 1500.0 + 800.0).collect();
+        let y: Vec<f32> =
+            x.iter().enumerate().map(|(i, v)| v + ((i * 7919) % 101) as f32 * 1e-3 - 0.05).collect();
         let field = FieldView::new(&x, &shape)?;
         let run = |threads: usize| -> Result<String> {
             let pool = rayon::ThreadPoolBuilder::new()

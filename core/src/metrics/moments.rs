@@ -133,9 +133,7 @@ mod tests {
 
     #[test]
     fn push_and_merge_match_two_pass() {
-        let a: Vec<f64> = (0..1000)
-            .map(|i| 1500.0 + (i as f64 * 0.37).sin())
-            .collect();
+        let a: Vec<f64> = (0..1000).map(|i| 1500.0 + (i as f64 * 0.37).sin()).collect();
         let b: Vec<f64> = (0..1000).map(|i| (i as f64 * 0.11).cos() * 3.0).collect();
         let (ma, mb, m2a, m2b, cab) = two_pass(&a, &b);
         let mut left = Comoments::default();

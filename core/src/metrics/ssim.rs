@@ -52,30 +52,18 @@ const SCAN_CHUNK_VALUES: usize = 1 << 15;
 ///
 /// Fails with `InvalidArgument` when `decompressed` and the field hold different numbers
 /// of values, or when `window` is 0.
-pub fn ssim<T: Element>(
-    original: FieldView<'_, T>,
-    decompressed: &[T],
-    window: usize,
-) -> Result<f64> {
+pub fn ssim<T: Element>(original: FieldView<'_, T>, decompressed: &[T], window: usize) -> Result<f64> {
     let x = original.values();
     super::check_same_len(x.len(), decompressed.len())?;
     if window == 0 {
-        return Err(Error::invalid(
-            "SSIM window width is 0: it must be at least 1",
-        ));
+        return Err(Error::invalid("SSIM window width is 0: it must be at least 1"));
     }
     let scan = scan_range(x, decompressed);
     if scan.n_broken > 0 || scan.min > scan.max {
         return Ok(f64::NAN);
     }
     let dims = original.shape().storage_dims();
-    Ok(windowed_ssim(
-        x,
-        decompressed,
-        &dims,
-        window,
-        scan.max - scan.min,
-    ))
+    Ok(windowed_ssim(x, decompressed, &dims, window, scan.max - scan.min))
 }
 
 /// Extremes of the finite original values and the count of finite originals decompressed
@@ -88,11 +76,7 @@ struct RangeScan {
 }
 
 impl RangeScan {
-    const EMPTY: RangeScan = RangeScan {
-        min: f64::INFINITY,
-        max: f64::NEG_INFINITY,
-        n_broken: 0,
-    };
+    const EMPTY: RangeScan = RangeScan { min: f64::INFINITY, max: f64::NEG_INFINITY, n_broken: 0 };
 
     fn merge(self, other: RangeScan) -> RangeScan {
         RangeScan {
@@ -160,9 +144,7 @@ pub(crate) fn windowed_ssim<T: Element>(
         })
         .collect();
     // Fixed, sequential combination order: deterministic for any thread count.
-    let (sum, count) = partials
-        .iter()
-        .fold((0.0, 0u64), |(s, c), &(ps, pc)| (s + ps, c + pc));
+    let (sum, count) = partials.iter().fold((0.0, 0u64), |(s, c), &(ps, pc)| (s + ps, c + pc));
     if count == 0 {
         f64::NAN
     } else {
@@ -216,9 +198,7 @@ fn window_ssim<T: Element>(
         return Some(numerator / denominator);
     }
     // Only reachable with C1 = C2 = 0 (constant original): 0/0, decided by exact equality.
-    let equal = rows
-        .into_iter()
-        .all(|row| original[row.clone()] == decompressed[row]);
+    let equal = rows.into_iter().all(|row| original[row.clone()] == decompressed[row]);
     Some(if equal { 1.0 } else { 0.0 })
 }
 
@@ -248,32 +228,19 @@ impl WindowGrid {
         let size = dims.map(|d| window.min(d));
         let mut counts = [0usize; 3];
         for axis in 0..3 {
-            counts[axis] = if size[axis] == 0 {
-                0
-            } else {
-                dims[axis].div_ceil(size[axis])
-            };
+            counts[axis] = if size[axis] == 0 { 0 } else { dims[axis].div_ceil(size[axis]) };
         }
-        Some(WindowGrid {
-            n_volumes: padded[0],
-            dims,
-            size,
-            counts,
-        })
+        Some(WindowGrid { n_volumes: padded[0], dims, size, counts })
     }
 
     /// Values the grid covers (saturating: a mismatch is then detected by the caller).
     fn n_values(&self) -> usize {
-        self.dims
-            .iter()
-            .fold(self.n_volumes, |acc, &d| acc.saturating_mul(d))
+        self.dims.iter().fold(self.n_volumes, |acc, &d| acc.saturating_mul(d))
     }
 
     /// Number of windows over all volumes.
     fn n_windows(&self) -> usize {
-        self.counts
-            .iter()
-            .fold(self.n_volumes, |acc, &c| acc.saturating_mul(c))
+        self.counts.iter().fold(self.n_volumes, |acc, &c| acc.saturating_mul(c))
     }
 
     /// Values in one window.
@@ -341,9 +308,7 @@ mod tests {
 
     fn smooth(dims: &[usize]) -> Vec<f32> {
         let n: usize = dims.iter().product();
-        (0..n)
-            .map(|i| ((i as f32) * 0.05).sin() * 10.0 + (i as f32 * 0.013).cos())
-            .collect()
+        (0..n).map(|i| ((i as f32) * 0.05).sin() * 10.0 + (i as f32 * 0.013).cos()).collect()
     }
 
     /// A deterministic pseudo-random perturbation in [-amplitude, amplitude].

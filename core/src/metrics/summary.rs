@@ -97,12 +97,7 @@ fn usable_error<T: Element>(x: T, y: T) -> Option<f64> {
 /// Summarises positions `start..start + len`. `original` and `decompressed` are the whole
 /// fields (same length, at least `start + len`), so that the lag-1 pair straddling the
 /// chunk's first position is counted, by this chunk and no other.
-fn summarise_chunk<T: Element>(
-    original: &[T],
-    decompressed: &[T],
-    start: usize,
-    len: usize,
-) -> Summary {
+fn summarise_chunk<T: Element>(original: &[T], decompressed: &[T], start: usize, len: usize) -> Summary {
     let mut s = Summary::default();
     let mut previous_error = match start.checked_sub(1) {
         Some(p) => usable_error(original[p], decompressed[p]),
@@ -161,9 +156,7 @@ pub(crate) fn summarise<T: Element>(original: &[T], decompressed: &[T]) -> Summa
             summarise_chunk(original, decompressed, start, len)
         })
         .collect();
-    partials
-        .iter()
-        .fold(Summary::default(), |acc, part| acc.merge(part))
+    partials.iter().fold(Summary::default(), |acc, part| acc.merge(part))
 }
 
 #[cfg(test)]
@@ -174,11 +167,8 @@ mod tests {
     fn chunked_pass_counts_every_lag_pair_once() {
         let n = 3 * CHUNK_VALUES + 17;
         let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.01).sin()).collect();
-        let y: Vec<f64> = x
-            .iter()
-            .enumerate()
-            .map(|(i, v)| v + if i % 3 == 0 { 1e-3 } else { -1e-3 })
-            .collect();
+        let y: Vec<f64> =
+            x.iter().enumerate().map(|(i, v)| v + if i % 3 == 0 { 1e-3 } else { -1e-3 }).collect();
         let chunked = summarise(&x, &y);
         let whole = summarise_chunk(&x, &y, 0, n);
         assert_eq!(chunked.error_lag1.n, (n - 1) as u64);

@@ -131,7 +131,7 @@ pub fn run(args: &CompressArgs) -> CliResult<()> {
         None
     } else {
         progress.phase(format!("verifying {}", args.output.display()));
-        Some(verify(view, &stream).map_err(|e| CliError::core(&args.output.display().to_string(), &e))?)
+        Some(verify(view, &stream).map_err(|e| CliError::core(args.output.display().to_string(), &e))?)
     };
     progress.finish();
     let psnr_db = metrics.as_ref().map(|m| m.psnr_db).or(report.psnr_db);
