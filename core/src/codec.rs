@@ -308,14 +308,22 @@ pub fn inspect(stream: &[u8]) -> Result<StreamLayout> {
     StreamLayout::parse(stream)
 }
 
-/// Allocates `n` zeroed values, failing cleanly (never aborting) when memory is short.
-fn try_zeroed<T: Element>(n: usize) -> Result<Vec<T>> {
-    let mut v = Vec::new();
+/// Decodes `region` into a new vector, allocated without zeroing (the decoder writes
+/// every element) and failing cleanly, never aborting, when memory is short.
+fn decode_new<T: Element>(stream: &[u8], layout: &StreamLayout, region: &Box4) -> Result<Vec<T>> {
+    let n = region.volume();
+    let mut v: Vec<T> = Vec::new();
     v.try_reserve_exact(n).map_err(|_| {
         Error::invalid(format!("cannot allocate {n} values of {} for the output", T::DTYPE.as_str()))
     })?;
-    v.resize(n, T::from_f64(0.0));
+    CpuEngine.decompress_region(stream, layout, region, any_uninit(&mut v.spare_capacity_mut()[..n]))?;
+    // SAFETY: on success the engine wrote all n elements (its contract).
+    unsafe { v.set_len(n) };
     Ok(v)
+}
+
+fn whole_field(layout: &StreamLayout) -> Box4 {
+    Box4 { start: [0; 4], extent: pad4(&layout.header.shape.storage_dims(), 1) }
 }
 
 /// Decompresses a whole stream of element type `T`; returns the values (in the order
@@ -323,34 +331,28 @@ fn try_zeroed<T: Element>(n: usize) -> Result<Vec<T>> {
 /// byte offset) on any damage, `InvalidArgument` if the stream holds the other type.
 pub fn decompress<T: Element>(stream: &[u8]) -> Result<(Vec<T>, Shape)> {
     let layout = inspect(stream)?;
-    let mut out = try_zeroed::<T>(layout.header.shape.n_values())?;
-    decompress_layout(stream, &layout, &mut out)?;
+    let out = decode_new::<T>(stream, &layout, &whole_field(&layout))?;
     Ok((out, layout.header.shape))
 }
 
 /// Decompresses into a caller-provided buffer of exactly the field's value count.
 pub fn decompress_into<T: Element>(stream: &[u8], out: &mut [T]) -> Result<Shape> {
     let layout = inspect(stream)?;
-    decompress_layout(stream, &layout, out)?;
+    let n = out.len();
+    // SAFETY: viewing initialised values as MaybeUninit is sound; the engine writes only
+    // valid values of T.
+    let uninit = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast(), n) };
+    CpuEngine.decompress_region(stream, &layout, &whole_field(&layout), any_uninit::<T>(uninit))?;
     Ok(layout.header.shape)
 }
 
-fn decompress_layout<T: Element>(stream: &[u8], layout: &StreamLayout, out: &mut [T]) -> Result<()> {
-    let storage = pad4(&layout.header.shape.storage_dims(), 1);
-    let region = Box4 { start: [0; 4], extent: storage };
-    CpuEngine.decompress_region(stream, layout, &region, any_mut(out))
-}
-
-fn any_mut<T: Element>(out: &mut [T]) -> AnyValuesMut<'_> {
+fn any_uninit<T: Element>(out: &mut [std::mem::MaybeUninit<T>]) -> AnyValuesMut<'_> {
+    let (ptr, len) = (out.as_mut_ptr(), out.len());
     match T::DTYPE {
         // SAFETY: T is f32 exactly when DTYPE is F32 (Element is sealed to f32/f64).
-        DType::F32 => AnyValuesMut::F32(unsafe {
-            std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f32, out.len())
-        }),
+        DType::F32 => AnyValuesMut::F32(unsafe { std::slice::from_raw_parts_mut(ptr.cast(), len) }),
         // SAFETY: likewise for f64.
-        DType::F64 => AnyValuesMut::F64(unsafe {
-            std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f64, out.len())
-        }),
+        DType::F64 => AnyValuesMut::F64(unsafe { std::slice::from_raw_parts_mut(ptr.cast(), len) }),
     }
 }
 
@@ -399,7 +401,5 @@ pub fn decompress_region<T: Element>(stream: &[u8], start: &[usize], extent: &[u
         }
     };
     let region = Box4 { start: pad4(&to_storage(start), 0), extent: pad4(&to_storage(extent), 1) };
-    let mut out = try_zeroed::<T>(region.volume())?;
-    CpuEngine.decompress_region(stream, &layout, &region, any_mut(&mut out))?;
-    Ok(out)
+    decode_new(stream, &layout, &region)
 }

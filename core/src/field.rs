@@ -255,13 +255,14 @@ impl AnyField<'_> {
     }
 }
 
-/// A mutable output buffer of either element type.
+/// An output buffer of either element type, possibly uninitialised: a decoder writes
+/// every element of it before reporting success.
 #[derive(Debug)]
 pub enum AnyValuesMut<'a> {
     /// f32 values.
-    F32(&'a mut [f32]),
+    F32(&'a mut [std::mem::MaybeUninit<f32>]),
     /// f64 values.
-    F64(&'a mut [f64]),
+    F64(&'a mut [std::mem::MaybeUninit<f64>]),
 }
 
 /// Owned values of either element type.

@@ -6,6 +6,8 @@
 //! Scratch beyond the output: `fast` one block of codes per thread; `ratio` the residuals
 //! of the whole field (4 bytes per value) until pass 2 has coded them.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use super::grid::{for_each_row, pad4, BlockGrid, Box4};
@@ -124,24 +126,26 @@ fn compress_typed<T: Element>(values: &[T], storage_dims: &[usize], plan: &Plan)
     }
 }
 
-/// A raw output pointer shared by the block tasks of one decode.
+/// The output of one decode, shared by its block tasks: each writes only the rows of its
+/// own block's intersection with the region.
 struct SharedOut<T> {
-    ptr: *mut T,
+    ptr: *mut MaybeUninit<T>,
     len: usize,
 }
 // SAFETY: the tasks write disjoint ranges (blocks partition the field, so their
-// intersections with the region are disjoint), and `write` checks every range's bounds.
+// intersections with the region are disjoint), and `row` checks every range's bounds.
 unsafe impl<T: Send> Sync for SharedOut<T> {}
 
-impl<T: Copy> SharedOut<T> {
-    /// Copies `src` to `[at, at + src.len())`. Panics on out-of-range (a bug, not input).
+impl<T> SharedOut<T> {
+    /// The elements `[at, at + len)`. Panics on out-of-range (a bug, not input).
     ///
     /// # Safety
-    /// No other thread may access that range during the decode.
-    unsafe fn write(&self, at: usize, src: &[T]) {
-        assert!(at.checked_add(src.len()).is_some_and(|end| end <= self.len));
+    /// No other thread may access that range while the slice lives.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn row(&self, at: usize, len: usize) -> &mut [MaybeUninit<T>] {
+        assert!(at.checked_add(len).is_some_and(|end| end <= self.len));
         // SAFETY: in bounds (checked above) and exclusive (the caller's contract).
-        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr.add(at), src.len()) }
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(at), len) }
     }
 }
 
@@ -152,32 +156,31 @@ fn max_payload_bytes(volume: usize, value_bytes: usize) -> usize {
     4 + volume * (4 + value_bytes) + 8 + volume * 3 + 8 + 4 + 4 * volume
 }
 
-/// Decodes block `b` into `values` (the block's extent, C order).
-fn decode_block<T: Element, Q: Quantizer>(
+/// Decodes block `b` into its codes (the block's extent, C order) and its outliers.
+fn decode_codes<T: Element>(
     stream: &[u8],
     layout: &StreamLayout,
     grid: &BlockGrid,
     b: usize,
-    quantizer: &Q,
     codes: &mut Vec<i32>,
-    values: &mut Vec<T>,
+    outliers: &mut Vec<(u32, T)>,
 ) -> Result<()> {
     let bx = grid.block(b);
     let volume = bx.volume();
     codes.clear();
     codes.resize(volume, 0);
-    let mut outliers = Vec::new();
+    outliers.clear();
     let (stored, at) = layout.block_bytes(stream, b)?;
     match &layout.codebook {
         None => {
             let mut r = ByteReader::new(stored, at, "block outliers");
-            block::read_payload(&mut r, &BitPackEncoder, codes, &mut outliers)?;
+            block::read_payload(&mut r, &BitPackEncoder, codes, outliers)?;
         }
         Some(code) => {
             let max = max_payload_bytes(volume, std::mem::size_of::<T>());
             let payload = ZstdLossless::default().decompress(stored, max, at)?;
             let mut r = ByteReader::new(&payload, 0, "block outliers");
-            block::read_payload(&mut r, code, codes, &mut outliers).map_err(|e| {
+            block::read_payload(&mut r, code, codes, outliers).map_err(|e| {
                 Error::new(
                     e.kind(),
                     format!("block {b} (stored at byte offset {at}), decompressed payload: {}", e.message()),
@@ -186,15 +189,12 @@ fn decode_block<T: Element, Q: Quantizer>(
         }
     }
     LorenzoPredictor.inverse(codes, &grid.block_dims_of(&bx));
-    values.clear();
-    values.resize(volume, T::from_f64(0.0));
-    for (v, &c) in values.iter_mut().zip(codes.iter()) {
-        *v = quantizer.reconstruct::<T>(c);
-    }
-    for (i, v) in outliers {
-        values[i as usize] = v;
-    }
     Ok(())
+}
+
+/// C-order strides of a 4-D extent.
+fn strides4(extent: &[usize; 4]) -> [usize; 4] {
+    [extent[1] * extent[2] * extent[3], extent[2] * extent[3], extent[3], 1]
 }
 
 fn decompress_with<T: Element, Q: Quantizer>(
@@ -202,21 +202,40 @@ fn decompress_with<T: Element, Q: Quantizer>(
     layout: &StreamLayout,
     region: &Box4,
     quantizer: &Q,
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
 ) -> Result<()> {
     let grid = BlockGrid::new(&layout.header.shape.storage_dims(), &layout.header.block_dims);
     let shared = SharedOut { ptr: out.as_mut_ptr(), len: out.len() };
     let shared = &shared;
+    let region_strides = strides4(&region.extent);
     grid.blocks_overlapping(region).into_par_iter().try_for_each_init(
         || (Vec::new(), Vec::new()),
-        |(codes, values), b| {
-            decode_block(stream, layout, &grid, b, quantizer, codes, values)?;
+        |(codes, outliers), b| {
+            decode_codes::<T>(stream, layout, &grid, b, codes, outliers)?;
             let bx = grid.block(b);
-            if let Some(part) = bx.intersect(region) {
-                for_each_row(&part, &bx.extent, &bx.start, &region.extent, &region.start, |from, to, len| {
-                    // SAFETY: rows of distinct blocks' intersections with the region never overlap.
-                    unsafe { shared.write(to, &values[from..from + len]) }
-                });
+            let Some(part) = bx.intersect(region) else { return Ok(()) };
+            // reconstruct straight into the output, row by row
+            for_each_row(&part, &bx.extent, &bx.start, &region.extent, &region.start, |from, to, len| {
+                // SAFETY: rows of distinct blocks' intersections with the region never overlap.
+                let row = unsafe { shared.row(to, len) };
+                for (o, &c) in row.iter_mut().zip(&codes[from..from + len]) {
+                    o.write(quantizer.reconstruct::<T>(c));
+                }
+            });
+            let block_strides = strides4(&bx.extent);
+            for &(i, v) in outliers.iter() {
+                let (mut rest, mut to, mut inside) = (i as usize, 0usize, true);
+                for a in 0..4 {
+                    let g = bx.start[a] + rest / block_strides[a];
+                    rest %= block_strides[a];
+                    inside &= g >= part.start[a] && g < part.start[a] + part.extent[a];
+                    to = to.wrapping_add(g.wrapping_sub(region.start[a]).wrapping_mul(region_strides[a]));
+                }
+                if inside {
+                    // SAFETY: inside this block's intersection, written by this task only.
+                    let slot = unsafe { shared.row(to, 1) };
+                    slot[0].write(v);
+                }
             }
             Ok(())
         },
@@ -227,7 +246,7 @@ fn decompress_typed<T: Element>(
     stream: &[u8],
     layout: &StreamLayout,
     region: &Box4,
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
 ) -> Result<()> {
     if layout.header.dtype != T::DTYPE {
         return Err(Error::invalid(format!(

@@ -44,7 +44,8 @@ pub trait Engine: Send + Sync {
     fn compress(&self, field: AnyField<'_>, plan: &Plan) -> Result<Compressed>;
     /// Decodes the part of the stream inside `region` (storage coordinates) into `out`,
     /// a C-order array of the region's extent. Only the blocks overlapping the region are
-    /// read. `out`'s type must match the stream's.
+    /// read. `out`'s type must match the stream's. On `Ok`, every element of `out` has
+    /// been written (it may be uninitialised before); on `Err`, any part may be.
     fn decompress_region(
         &self,
         stream: &[u8],
