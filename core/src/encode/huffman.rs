@@ -271,22 +271,6 @@ fn tree_depths(freq: &[(u64, u16)]) -> Vec<u32> {
     depth
 }
 
-/// Up to 64 bits starting at bit `pos` of `bits` (zeros past the end).
-#[inline(always)]
-fn peek(bits: &[u8], pos: usize) -> u64 {
-    let byte = pos / 8;
-    let word = match bits.get(byte..byte + 8) {
-        Some(b) => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
-        None => {
-            let mut b = [0u8; 8];
-            let tail = bits.get(byte..).unwrap_or(&[]);
-            b[..tail.len()].copy_from_slice(tail);
-            u64::from_le_bytes(b)
-        }
-    };
-    word >> (pos % 8)
-}
-
 impl ResidualEncoder for HuffmanEncoder {
     fn encode(&self, residuals: &[i32], out: &mut Vec<u8>) {
         let n_bits_at = out.len();
@@ -332,25 +316,44 @@ impl ResidualEncoder for HuffmanEncoder {
         let escapes = input.bytes(4 * n_esc)?;
         let mut escapes = escapes.chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         let mask = (1u64 << LUT_BITS) - 1;
-        let mut pos = 0usize;
+        // A 64-bit buffer refilled 8 bytes at a time (bits past the end read as zeros);
+        // bits above `avail` are either zero or the stream's next bits, so OR-ing the same
+        // bytes in again is harmless.
+        let (mut buf, mut avail, mut next_byte, mut pos) = (0u64, 0u32, 0usize, 0usize);
         for r in residuals.iter_mut() {
-            let window = peek(bits, pos);
-            let e = self.lut[(window & mask) as usize];
+            if avail < 32 {
+                if let Some(b) = bits.get(next_byte..next_byte + 8) {
+                    let w = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+                    buf |= w << avail;
+                    let take = (63 - avail) >> 3;
+                    next_byte += take as usize;
+                    avail += take * 8;
+                } else {
+                    while avail <= 56 {
+                        buf |= (bits.get(next_byte).copied().unwrap_or(0) as u64) << avail;
+                        next_byte += 1;
+                        avail += 8;
+                    }
+                }
+            }
+            let e = self.lut[(buf & mask) as usize];
             let (sym, len) = if e & 0xff != 0 {
                 (e >> 8, e & 0xff)
             } else {
-                self.decode_long(window)
+                self.decode_long(buf)
                     .ok_or_else(|| Error::corrupt("Huffman codes", bits_at + pos / 8, "no code matches"))?
             };
+            buf >>= len;
+            avail -= len;
             pos += len as usize;
-            if pos > n_bits {
-                return Err(Error::corrupt("Huffman codes", bits_at + n_bits / 8, "codes end early"));
-            }
             *r = if sym == 0 {
                 escapes.next().ok_or_else(|| Error::corrupt("Huffman escapes", esc_at, "too few escapes"))?
             } else {
                 sym as i32 - RADIUS - 1
             };
+        }
+        if pos > n_bits {
+            return Err(Error::corrupt("Huffman codes", bits_at + n_bits / 8, "codes end early"));
         }
         if pos != n_bits || escapes.next().is_some() {
             return Err(Error::corrupt(
