@@ -211,7 +211,7 @@ fn inspect_reports_header_and_blocks() {
     ]);
     let stream_len = std::fs::metadata(s.path("z.plm")).expect("stream").len();
     let i = s.json(&["inspect", "z.plm", "--blocks"]);
-    assert_eq!(i["version"], 1);
+    assert_eq!(i["version"], plume_core::format::FORMAT_VERSION);
     assert_eq!(i["dtype"], "f32");
     assert_eq!(i["dims"], serde_json::json!(DIMS));
     assert_eq!(i["order"], "c");

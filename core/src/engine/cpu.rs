@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::field::{AnyField, AnyValuesMut, Element};
 use crate::format::{block, ByteReader, Encoding, QuantizerParams, StreamLayout};
 use crate::lossless::{LosslessCodec, ZstdLossless};
-use crate::predict::{LorenzoPredictor, Predictor};
+use crate::predict::{estimated_bits, PredictorKind};
 use crate::quantize::{quantize_run, LinearQuantizer, LogQuantizer, Quantizer};
 
 /// The CPU engine. Uses the current rayon thread pool (install one to set the threads).
@@ -26,15 +26,19 @@ pub struct CpuEngine;
 
 /// One block after quantization and prediction.
 struct Predicted<T> {
+    predictor: PredictorKind,
     residuals: Vec<i32>,
     outliers: Vec<(u32, T)>,
 }
 
+/// Quantizes block `b` and predicts it with the first of `candidates`, or, given several,
+/// with the one whose residuals have the smallest estimated size.
 fn predict_block<T: Element, Q: Quantizer>(
     values: &[T],
     grid: &BlockGrid,
     b: usize,
     quantizer: &Q,
+    candidates: &[PredictorKind],
     mut residuals: Vec<i32>,
 ) -> Predicted<T> {
     let bx = grid.block(b);
@@ -50,9 +54,33 @@ fn predict_block<T: Element, Q: Quantizer>(
             &mut outliers,
         );
     });
-    LorenzoPredictor.forward(&mut residuals, &grid.block_dims_of(&bx));
-    Predicted { residuals, outliers }
+    let dims = grid.block_dims_of(&bx);
+    let mut predictor = candidates[0];
+    if candidates.len() > 1 {
+        let codes = residuals.clone();
+        predictor.forward(&mut residuals, &dims);
+        let mut best_bits = estimated_bits(&residuals);
+        let mut trial = Vec::with_capacity(codes.len());
+        for &p in &candidates[1..] {
+            trial.clear();
+            trial.extend_from_slice(&codes);
+            p.forward(&mut trial, &dims);
+            let bits = estimated_bits(&trial);
+            if bits < best_bits {
+                (best_bits, predictor) = (bits, p);
+                std::mem::swap(&mut residuals, &mut trial);
+            }
+        }
+    } else {
+        predictor.forward(&mut residuals, &dims);
+    }
+    Predicted { predictor, residuals, outliers }
 }
+
+/// Predictors tried per block: `fast` keeps Lorenzo (one pass; the GPU engine's
+/// byte-identical path), `ratio` takes the better of Lorenzo and cubic interpolation.
+const FAST_PREDICTORS: &[PredictorKind] = &[PredictorKind::Lorenzo];
+const RATIO_PREDICTORS: &[PredictorKind] = &[PredictorKind::Lorenzo, PredictorKind::InterpCubic];
 
 fn compress_with<T: Element, Q: Quantizer>(
     values: &[T],
@@ -66,9 +94,10 @@ fn compress_with<T: Element, Q: Quantizer>(
             let blocks: Vec<(Vec<u8>, usize)> = (0..n_blocks)
                 .into_par_iter()
                 .map_init(Vec::new, |scratch, b| {
-                    let p = predict_block(values, grid, b, quantizer, std::mem::take(scratch));
+                    let p =
+                        predict_block(values, grid, b, quantizer, FAST_PREDICTORS, std::mem::take(scratch));
                     let mut out = Vec::with_capacity(p.residuals.len() / 2);
-                    block::write_payload(&p.outliers, &BitPackEncoder, &p.residuals, &mut out);
+                    block::write_payload(p.predictor, &p.outliers, &BitPackEncoder, &p.residuals, &mut out);
                     *scratch = p.residuals;
                     (out, p.outliers.len())
                 })
@@ -82,7 +111,7 @@ fn compress_with<T: Element, Q: Quantizer>(
         Encoding::Ratio => {
             let predicted: Vec<Predicted<T>> = (0..n_blocks)
                 .into_par_iter()
-                .map(|b| predict_block(values, grid, b, quantizer, Vec::new()))
+                .map(|b| predict_block(values, grid, b, quantizer, RATIO_PREDICTORS, Vec::new()))
                 .collect();
             // per-block histograms merged in block order: deterministic on any thread count
             let hist = predicted
@@ -97,7 +126,7 @@ fn compress_with<T: Element, Q: Quantizer>(
                 .par_iter()
                 .map(|p| {
                     let mut payload = Vec::with_capacity(p.residuals.len() / 2);
-                    block::write_payload(&p.outliers, &code, &p.residuals, &mut payload);
+                    block::write_payload(p.predictor, &p.outliers, &code, &p.residuals, &mut payload);
                     let mut out = Vec::with_capacity(payload.len() / 2);
                     zstd.compress(&payload, &mut out)?;
                     Ok(out)
@@ -151,9 +180,9 @@ impl<T> SharedOut<T> {
 
 /// Upper bound on a decompressed `ratio` block payload of `volume` values.
 fn max_payload_bytes(volume: usize, value_bytes: usize) -> usize {
-    // outliers: count + index + value; Huffman: bit count, <= 24 bits a value,
+    // predictor byte; outliers: count + index + value; Huffman: bit count, <= 24 bits a value,
     // escape count and <= one escape a value.
-    4 + volume * (4 + value_bytes) + 8 + volume * 3 + 8 + 4 + 4 * volume
+    1 + 4 + volume * (4 + value_bytes) + 8 + volume * 3 + 8 + 4 + 4 * volume
 }
 
 /// Decodes block `b` into its codes (the block's extent, C order) and its outliers.
@@ -171,24 +200,25 @@ fn decode_codes<T: Element>(
     codes.resize(volume, 0);
     outliers.clear();
     let (stored, at) = layout.block_bytes(stream, b)?;
-    match &layout.codebook {
+    let version = layout.header.version;
+    let predictor = match &layout.codebook {
         None => {
             let mut r = ByteReader::new(stored, at, "block outliers");
-            block::read_payload(&mut r, &BitPackEncoder, codes, outliers)?;
+            block::read_payload(&mut r, version, &BitPackEncoder, codes, outliers)?
         }
         Some(code) => {
             let max = max_payload_bytes(volume, std::mem::size_of::<T>());
             let payload = ZstdLossless::default().decompress(stored, max, at)?;
             let mut r = ByteReader::new(&payload, 0, "block outliers");
-            block::read_payload(&mut r, code, codes, outliers).map_err(|e| {
+            block::read_payload(&mut r, version, code, codes, outliers).map_err(|e| {
                 Error::new(
                     e.kind(),
                     format!("block {b} (stored at byte offset {at}), decompressed payload: {}", e.message()),
                 )
-            })?;
+            })?
         }
-    }
-    LorenzoPredictor.inverse(codes, &grid.block_dims_of(&bx));
+    };
+    predictor.inverse(codes, &grid.block_dims_of(&bx));
     Ok(())
 }
 

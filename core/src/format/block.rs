@@ -1,20 +1,25 @@
 //! FORMAT.md section 5: one block's payload (before the `ratio` encoding's zstd pass).
 //!
-//! `u32 n_outliers`, `n_outliers` x `u32` block-local indices (strictly increasing),
-//! `n_outliers` raw values (4 or 8 bytes, LE IEEE bits), then the encoded residuals.
+//! (version >= 2) `u8 predictor`; `u32 n_outliers`, `n_outliers` x `u32` block-local
+//! indices (strictly increasing), `n_outliers` raw values (4 or 8 bytes, LE IEEE bits),
+//! then the encoded residuals. Version 1 has no predictor byte (always Lorenzo).
 
 use super::ByteReader;
 use crate::encode::ResidualEncoder;
 use crate::error::{Error, Result};
 use crate::field::Element;
+use crate::predict::PredictorKind;
 
-/// Appends a block payload: outliers, then `residuals` through `encoder`.
+/// Appends a block payload (current version): predictor, outliers, then `residuals`
+/// through `encoder`.
 pub fn write_payload<T: Element, E: ResidualEncoder>(
+    predictor: PredictorKind,
     outliers: &[(u32, T)],
     encoder: &E,
     residuals: &[i32],
     out: &mut Vec<u8>,
 ) {
+    out.push(predictor as u8);
     out.extend_from_slice(&(outliers.len() as u32).to_le_bytes());
     for &(i, _) in outliers {
         out.extend_from_slice(&i.to_le_bytes());
@@ -25,14 +30,25 @@ pub fn write_payload<T: Element, E: ResidualEncoder>(
     encoder.encode(residuals, out);
 }
 
-/// Reads a block payload of `residuals.len()` values; outliers are appended to
-/// `outliers`. Every index is checked, and the payload must be consumed exactly.
+/// Reads a block payload of stream format `version` with `residuals.len()` values;
+/// outliers are appended to `outliers`; returns the block's predictor. Every index is
+/// checked, and the payload must be consumed exactly.
 pub fn read_payload<T: Element, E: ResidualEncoder>(
     r: &mut ByteReader<'_>,
+    version: u16,
     encoder: &E,
     residuals: &mut [i32],
     outliers: &mut Vec<(u32, T)>,
-) -> Result<()> {
+) -> Result<PredictorKind> {
+    let predictor = if version >= 2 {
+        let at = r.offset();
+        let code = r.u8()?;
+        PredictorKind::from_code(code).ok_or_else(|| {
+            Error::corrupt("block predictor", at, format_args!("predictor code {code} is not defined"))
+        })?
+    } else {
+        PredictorKind::Lorenzo
+    };
     let volume = residuals.len();
     let n_at = r.offset();
     let n = r.u32()? as usize;
@@ -67,5 +83,5 @@ pub fn read_payload<T: Element, E: ResidualEncoder>(
     if r.remaining() != 0 {
         return Err(r.error(format_args!("{} trailing bytes after the residuals", r.remaining())));
     }
-    Ok(())
+    Ok(predictor)
 }

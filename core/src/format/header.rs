@@ -312,7 +312,7 @@ impl StreamLayout {
             // refuse a table that claims more values than its blocks can hold.
             let grid = crate::engine::grid::BlockGrid::new(&storage, &header.block_dims);
             for (i, entry) in blocks.iter().enumerate() {
-                let min_len = 4 + grid.block(i).volume().div_ceil(32) as u64;
+                let min_len = (version >= 2) as u64 + 4 + grid.block(i).volume().div_ceil(32) as u64;
                 if entry.len < min_len {
                     let at = codebook_at + codebook_bytes + i * BLOCK_ENTRY_BYTES + 8;
                     return Err(Error::corrupt(
