@@ -23,6 +23,55 @@
 
 
 /**
+ * Element type of a field. Functions take it as a `uint32_t` holding one of these values
+ * (any other value is rejected with `PLUME_ERR_INVALID_ARGUMENT`). The numbers are part
+ * of the ABI and equal the stream format's `dtype` codes.
+ */
+enum plume_dtype
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * IEEE 754 binary32 (`float`, `real(real32)`).
+   */
+  PLUME_DTYPE_F32 = 1,
+  /**
+   * IEEE 754 binary64 (`double`, `real(real64)`).
+   */
+  PLUME_DTYPE_F64 = 2,
+};
+#ifndef __cplusplus
+typedef uint32_t plume_dtype;
+#endif // __cplusplus
+
+/**
+ * Memory order of a multi-dimensional array, passed as a `uint32_t` holding one of these
+ * values. The numbers equal the stream format's `order` codes.
+ *
+ * `dims` are always given slowest-varying first for C order and as the array's shape for
+ * Fortran order (first index fastest): a Fortran `real(4) :: a(nx, ny, nz)` is passed
+ * with `dims = {nx, ny, nz}` and `PLUME_ORDER_FORTRAN`, exactly as it lies, no copy.
+ */
+enum plume_order
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * Row-major: the last index varies fastest.
+   */
+  PLUME_ORDER_C = 0,
+  /**
+   * Column-major: the first index varies fastest.
+   */
+  PLUME_ORDER_FORTRAN = 1,
+};
+#ifndef __cplusplus
+typedef uint32_t plume_order;
+#endif // __cplusplus
+
+/**
  * The result of a Plume C function. `PLUME_OK` (0) is the only success value.
  *
  * The numbers are part of the ABI: they never change and are never reused. Codes 1-7 equal
@@ -77,14 +126,366 @@ enum plume_status
    * A required pointer argument was NULL.
    */
   PLUME_ERR_NULL_POINTER = 101,
+  /**
+   * A caller-provided output buffer is too small; the last-error message says how many
+   * bytes or values were needed (`plume_codec_compress_bound` gives a size that always
+   * suffices for compression).
+   */
+  PLUME_ERR_BUFFER_TOO_SMALL = 102,
 };
 #ifndef __cplusplus
 typedef uint32_t plume_status;
 #endif // __cplusplus
 
+/**
+ * A compressor/decompressor with fixed options. Opaque; create with `plume_codec_new`,
+ * free with `plume_codec_free`.
+ *
+ * Thread safety: every `plume_codec_*` function except `plume_codec_free` may be called
+ * concurrently on one codec from any number of threads (the options are immutable; the
+ * codec itself runs on Rust's rayon thread pool). With concurrent failures the last-error
+ * message is one of them: use one codec per thread to read messages reliably.
+ */
+typedef struct plume_codec plume_codec;
+
+/**
+ * Options for codecs (and, later, in-situ sessions). Opaque; create with
+ * `plume_config_new`, free with `plume_config_free`.
+ *
+ * Thread safety: every `plume_config_*` function may be called from any thread, also
+ * concurrently on one handle (an internal lock serialises them); the last-error message
+ * is then the most recent failure of any of those threads.
+ */
+typedef struct plume_config plume_config;
+
+/**
+ * Quality metrics of one comparison, made by `plume_codec_compare_f32/_f64`, freed with
+ * `plume_metrics_free`. Immutable: the getters are thread-safe.
+ */
+typedef struct plume_metrics plume_metrics;
+
+/**
+ * The description of one stream, made by `plume_codec_inspect`, freed with
+ * `plume_stream_info_free`. Immutable: every getter is thread-safe.
+ */
+typedef struct plume_stream_info plume_stream_info;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Creates a codec with the effective options of `cfg` (NULL: the defaults, relative
+ * bound 1e-3, `ratio` encoding). With `field` non-NULL the `field.<field>.*` overrides of
+ * `cfg` apply; with NULL, the global options.
+ *
+ * On success writes the new handle to `*out` (owned by the caller, freed with
+ * `plume_codec_free`). Returns `PLUME_ERR_INVALID_ARGUMENT` when the options do not
+ * combine (e.g. `pw_rel` with a bound >= 1), with the message in
+ * `plume_config_last_error(cfg)`; `PLUME_ERR_NULL_POINTER` when `out` is NULL.
+ * Thread-safe.
+ */
+plume_status plume_codec_new(const plume_config *cfg, const char *field, plume_codec **out);
+
+/**
+ * Frees a codec. NULL does nothing. The caller must ensure no other thread uses `codec`
+ * during or after this call.
+ */
+void plume_codec_free(plume_codec *codec);
+
+/**
+ * The message of the most recent failed call on `codec` (which argument, which
+ * dimension, which stream section and byte offset), or `""`. Never NULL; owned by the
+ * codec and valid until its next failing call or `plume_codec_free`. Thread-safe (see
+ * `plume_codec` for concurrent failures).
+ */
+const char *plume_codec_last_error(const plume_codec *codec);
+
+/**
+ * Writes to `*out_bytes` a stream size that compressing any field of this dtype, shape
+ * and order with `codec` never exceeds (allocate the output buffer of
+ * `plume_codec_compress_*` with it). `dtype` is a `plume_dtype`, `order` a
+ * `plume_order`; `dims` points to `ndims` (1 to 4) sizes.
+ *
+ * Returns `PLUME_ERR_INVALID_ARGUMENT` on a bad dtype, order, ndims, or dims whose
+ * product overflows; `PLUME_ERR_NULL_POINTER` on NULL. Thread-safe.
+ */
+plume_status plume_codec_compress_bound(const plume_codec *codec,
+                                        uint32_t dtype,
+                                        size_t ndims,
+                                        const size_t *dims,
+                                        uint32_t order,
+                                        size_t *out_bytes);
+
+/**
+ * Compresses a field of `float`s into `out` (a self-describing stream, FORMAT.md).
+ *
+ * - `values`: the field as it lies in memory, `dims[0] * ... * dims[ndims-1]` values
+ *   (may be NULL only for an empty field); not modified. No copy is made of it.
+ * - `ndims` 1 to 4; `dims`: the shape (slowest first for C order, the array's shape for
+ *   Fortran order); `order`: a `plume_order`.
+ * - `out`: `out_capacity` writable bytes; on success the stream is in
+ *   `out[0 .. *out_len)`. Size it with `plume_codec_compress_bound`.
+ *
+ * Every finite value meets the codec's bound; NaN and infinities come back bit for bit.
+ * Returns `PLUME_ERR_INVALID_ARGUMENT` (bad ndims, order, dims overflow, bad block dims,
+ * misaligned `values`), `PLUME_ERR_BUFFER_TOO_SMALL` (the message has the size needed),
+ * `PLUME_ERR_NULL_POINTER`. On failure neither `out` nor `*out_len` is written.
+ * Thread-safe (the caller must not modify `values` during the call).
+ */
+plume_status plume_codec_compress_f32(const plume_codec *codec,
+                                      const float *values,
+                                      size_t ndims,
+                                      const size_t *dims,
+                                      uint32_t order,
+                                      uint8_t *out,
+                                      size_t out_capacity,
+                                      size_t *out_len);
+
+/**
+ * As `plume_codec_compress_f32`, for a field of `double`s.
+ */
+plume_status plume_codec_compress_f64(const plume_codec *codec,
+                                      const double *values,
+                                      size_t ndims,
+                                      const size_t *dims,
+                                      uint32_t order,
+                                      uint8_t *out,
+                                      size_t out_capacity,
+                                      size_t *out_len);
+
+/**
+ * Decompresses a whole stream of `float`s into `out`, which holds exactly the stream's
+ * value count (`plume_stream_info_n_values`), in the order and shape it was compressed
+ * with.
+ *
+ * Returns `PLUME_ERR_CORRUPT_STREAM` on a truncated or damaged stream (the message names
+ * the section and byte offset), `PLUME_ERR_UNSUPPORTED` on a newer format version,
+ * `PLUME_ERR_INVALID_ARGUMENT` when the stream holds doubles or `out_count` is larger
+ * than the value count, `PLUME_ERR_BUFFER_TOO_SMALL` when it is smaller,
+ * `PLUME_ERR_NULL_POINTER`. The header and block table are checked before anything is
+ * written; if a block's payload turns out damaged the contents of `out` are unspecified.
+ * Thread-safe (the caller must not access `out` during the call).
+ */
+plume_status plume_codec_decompress_f32(const plume_codec *codec,
+                                        const uint8_t *stream,
+                                        size_t stream_len,
+                                        float *out,
+                                        size_t out_count);
+
+/**
+ * As `plume_codec_decompress_f32`, for a stream of `double`s.
+ */
+plume_status plume_codec_decompress_f64(const plume_codec *codec,
+                                        const uint8_t *stream,
+                                        size_t stream_len,
+                                        double *out,
+                                        size_t out_count);
+
+/**
+ * Decompresses only the sub-box `start[a] .. start[a] + extent[a]` (each of `ndims`
+ * axes, 0-based, in the field's dims convention) of a stream of `float`s into `out`, an
+ * array of that extent in the field's order holding exactly `out_count` = the product of
+ * `extent` values. Only the blocks the box overlaps are read.
+ *
+ * Errors as `plume_codec_decompress_f32`, plus `PLUME_ERR_INVALID_ARGUMENT` when `ndims`
+ * differs from the stream's or the box exceeds the field (the message names the axis).
+ * On failure `out` is not written. Thread-safe.
+ */
+plume_status plume_codec_decompress_region_f32(const plume_codec *codec,
+                                               const uint8_t *stream,
+                                               size_t stream_len,
+                                               size_t ndims,
+                                               const size_t *start,
+                                               const size_t *extent,
+                                               float *out,
+                                               size_t out_count);
+
+/**
+ * As `plume_codec_decompress_region_f32`, for a stream of `double`s.
+ */
+plume_status plume_codec_decompress_region_f64(const plume_codec *codec,
+                                               const uint8_t *stream,
+                                               size_t stream_len,
+                                               size_t ndims,
+                                               const size_t *start,
+                                               const size_t *extent,
+                                               double *out,
+                                               size_t out_count);
+
+/**
+ * Parses a stream's header and block table (checksums included, payloads not decoded)
+ * and writes a new `plume_stream_info` to `*out` (owned by the caller, freed with
+ * `plume_stream_info_free`). Returns `PLUME_ERR_CORRUPT_STREAM` /
+ * `PLUME_ERR_UNSUPPORTED` as the decompress functions do. Thread-safe.
+ */
+plume_status plume_codec_inspect(const plume_codec *codec,
+                                 const uint8_t *stream,
+                                 size_t stream_len,
+                                 plume_stream_info **out);
+
+/**
+ * Compares a decompressed field with its original (both `ndims`/`dims`/`order` as given
+ * to `plume_codec_compress_f32`) and writes a new `plume_metrics` to `*out` (owned by the
+ * caller, freed with `plume_metrics_free`). `compressed_bytes` is the stream's size for
+ * the ratio (0: unknown, the ratio is then NaN). Metrics are computed in f64 and do not
+ * depend on the thread count. Thread-safe.
+ */
+plume_status plume_codec_compare_f32(const plume_codec *codec,
+                                     const float *original,
+                                     const float *decompressed,
+                                     size_t ndims,
+                                     const size_t *dims,
+                                     uint32_t order,
+                                     size_t compressed_bytes,
+                                     plume_metrics **out);
+
+/**
+ * As `plume_codec_compare_f32`, for `double`s.
+ */
+plume_status plume_codec_compare_f64(const plume_codec *codec,
+                                     const double *original,
+                                     const double *decompressed,
+                                     size_t ndims,
+                                     const size_t *dims,
+                                     uint32_t order,
+                                     size_t compressed_bytes,
+                                     plume_metrics **out);
+
+/**
+ * Creates a configuration with every key at its default (the environment is read only by
+ * `plume_config_apply_env`, decks only by `plume_config_load`).
+ *
+ * On success writes a new handle to `*out`; the caller owns it and frees it with
+ * `plume_config_free`. Returns `PLUME_ERR_NULL_POINTER` when `out` is NULL. Thread-safe.
+ */
+plume_status plume_config_new(plume_config **out);
+
+/**
+ * Frees a configuration. NULL does nothing. Codecs made from it stay valid (they copy
+ * what they need). Not thread-safe with other calls on the same handle: the caller must
+ * ensure no other thread uses `cfg` during or after this call.
+ */
+void plume_config_free(plume_config *cfg);
+
+/**
+ * Sets option `key` to `value` (both NUL-terminated UTF-8) at the API level, the highest
+ * precedence. Keys (a `plume.` prefix is accepted):
+ * - `mode`: `abs`, `rel` (default), `pw_rel` or `psnr`;
+ * - `error_bound`: a number >= 0 (default `1e-3`; for `pw_rel` below 1; for `psnr` the
+ *   target in dB, > 0);
+ * - `encoding`: `fast` or `ratio` (default);
+ * - `block_dims`: `default` or 1 to 4 positive integers (`"64,64,64"` or `"64 64 64"`),
+ *   in the same convention as the field's dims;
+ * - `zstd_level`: 1 to 22 (default 1; the `ratio` encoding);
+ * - `fields`, `label`, `output`, `disable`: options of in-situ sessions;
+ * - `field.<NAME>.mode`, `field.<NAME>.error_bound`, `field.<NAME>.encoding`: overrides
+ *   for one field (see `plume_codec_new`).
+ *
+ * Returns `PLUME_ERR_INVALID_ARGUMENT` on an unknown key or a bad value, with the key
+ * and value in `plume_config_last_error`; the configuration is then unchanged.
+ * `PLUME_ERR_NULL_POINTER` when any argument is NULL. Thread-safe.
+ */
+plume_status plume_config_set(plume_config *cfg, const char *key, const char *value);
+
+/**
+ * Removes the API-level value of `key`, so the environment, deck or default shows
+ * through again. Same errors as `plume_config_set`. Thread-safe.
+ */
+plume_status plume_config_unset(plume_config *cfg, const char *key);
+
+/**
+ * Loads the input deck at `path` (NUL-terminated) at the deck level (below the
+ * environment and the API, whatever the order of the calls). The syntax is detected: a
+ * key = value deck (`plume.error_bound = 1e-2`, other prefixes ignored), a TOML file's
+ * `[plume]` table, or a Fortran namelist file's `&plume ... /` group.
+ *
+ * All or nothing: on an unknown key or a bad value (`PLUME_ERR_INVALID_ARGUMENT`, the
+ * message names the file, line and key) or an unreadable file (`PLUME_ERR_IO`) nothing of
+ * the deck is kept. `PLUME_ERR_NULL_POINTER` when an argument is NULL. Thread-safe.
+ */
+plume_status plume_config_load(plume_config *cfg, const char *path);
+
+/**
+ * Applies the process environment at the environment level: `PLUME_MODE`,
+ * `PLUME_ERROR_BOUND`, `PLUME_ENCODING`, `PLUME_BLOCK_DIMS`, `PLUME_ZSTD_LEVEL`,
+ * `PLUME_FIELDS`, `PLUME_LABEL`, `PLUME_OUTPUT`, `PLUME_DISABLE`, and `PLUME_CONFIG=path`
+ * (a deck, loaded at the deck level). Other `PLUME_*` variables are ignored.
+ *
+ * All or nothing; `PLUME_ERR_INVALID_ARGUMENT` names the variable on a bad value.
+ * Thread-safe with respect to other Plume calls (it reads the environment, which must not
+ * be modified concurrently by the program).
+ */
+plume_status plume_config_apply_env(plume_config *cfg);
+
+/**
+ * Copies the effective value of `key` (after precedence) as NUL-terminated text into
+ * `buf`. Protocol: `*len` receives the bytes needed including the NUL; with `buf` NULL
+ * only `*len` is written (a size query); with `capacity` too small the call fails with
+ * `PLUME_ERR_BUFFER_TOO_SMALL` and writes nothing. Unknown key: `PLUME_ERR_INVALID_ARGUMENT`.
+ * Thread-safe.
+ */
+plume_status plume_config_get(const plume_config *cfg,
+                              const char *key,
+                              char *buf,
+                              size_t capacity,
+                              size_t *len);
+
+/**
+ * Copies the whole effective configuration, one `plume.<key> = <value>  # <origin>` line
+ * per key (itself a valid deck), into `buf` with the protocol of `plume_config_get`.
+ * Fails like `plume_codec_new` when the combination is invalid (e.g. `pw_rel` with a
+ * bound >= 1). Thread-safe.
+ */
+plume_status plume_config_effective(const plume_config *cfg,
+                                    char *buf,
+                                    size_t capacity,
+                                    size_t *len);
+
+/**
+ * The message of the most recent failed call on `cfg` (which key, which value, which
+ * file and line), or `""` if none failed. Never NULL: a NULL `cfg` gives a static
+ * message. The string is owned by `cfg` and valid until the next failing call on it or
+ * `plume_config_free`; copy it to keep it. Thread-safe, but with concurrent failing
+ * calls the pointer may be invalidated: use one handle per thread to read messages.
+ */
+const char *plume_config_last_error(const plume_config *cfg);
+
+/**
+ * Frees a metrics object. NULL does nothing. Not to be called concurrently with other uses.
+ */
+void plume_metrics_free(plume_metrics *metrics);
+
+/**
+ * Writes the metric called `name` to `*out`. Names: `n_values`, `original_bytes`,
+ * `compressed_bytes`, `compression_ratio`, `bits_per_value`, `value_min`, `value_max`,
+ * `value_range`, `max_abs_error`, `max_pw_rel_error`, `rmse`, `nrmse`, `psnr_db`,
+ * `npme`, `ssim`, `pearson`, `error_autocorr_lag1`, `n_nonfinite`,
+ * `nonfinite_mismatches` (list them with `plume_metrics_count`/`plume_metrics_name`).
+ * Counts are exact up to 2^53. An undefined metric is NaN (the ratio without a
+ * compressed size, statistics of a field with no finite value; see plume-core's
+ * `metrics` docs). Unknown `name`: `PLUME_ERR_INVALID_ARGUMENT` (message in
+ * `plume_metrics_last_error`). Thread-safe.
+ */
+plume_status plume_metrics_get(const plume_metrics *metrics, const char *name, double *out);
+
+/**
+ * Writes the number of metrics to `*out`. Thread-safe.
+ */
+plume_status plume_metrics_count(const plume_metrics *metrics, size_t *out);
+
+/**
+ * Writes the name of metric `index` (0-based, below `plume_metrics_count`) to `*out`: a
+ * static string, never to be freed. `PLUME_ERR_INVALID_ARGUMENT` for an index out of
+ * range. Thread-safe.
+ */
+plume_status plume_metrics_name(const plume_metrics *metrics, size_t index, const char **out);
+
+/**
+ * The message of the most recent failed call on `metrics`, or `""`. Never NULL; owned
+ * by the handle, valid until its next failing call or `plume_metrics_free`. Thread-safe.
+ */
+const char *plume_metrics_last_error(const plume_metrics *metrics);
 
 /**
  * Description of a status code, for messages.
@@ -94,6 +495,65 @@ extern "C" {
  * NULL, never to be freed, valid for the life of the process. Thread-safe.
  */
 const char *plume_status_str(uint32_t status);
+
+/**
+ * Frees a stream info. NULL does nothing. Not to be called concurrently with other uses.
+ */
+void plume_stream_info_free(plume_stream_info *info);
+
+/**
+ * Writes the element type (a `plume_dtype` value) to `*out`. `PLUME_ERR_NULL_POINTER`
+ * when an argument is NULL. Thread-safe.
+ */
+plume_status plume_stream_info_dtype(const plume_stream_info *info, uint32_t *out);
+
+/**
+ * Writes the memory order (a `plume_order` value) to `*out`. Thread-safe.
+ */
+plume_status plume_stream_info_order(const plume_stream_info *info, uint32_t *out);
+
+/**
+ * Writes the number of dimensions (1 to 4) to `*out`. Thread-safe.
+ */
+plume_status plume_stream_info_ndims(const plume_stream_info *info, size_t *out);
+
+/**
+ * Copies the dims (as given to the compressor: slowest first for C order, the array's
+ * shape for Fortran order) into `dims`, which has room for `capacity` entries; 4 always
+ * suffices. `PLUME_ERR_BUFFER_TOO_SMALL` when `capacity` is below the stream's ndims
+ * (nothing written). Thread-safe.
+ */
+plume_status plume_stream_info_dims(const plume_stream_info *info, size_t *dims, size_t capacity);
+
+/**
+ * Writes the number of values (the product of the dims) to `*out`. Thread-safe.
+ */
+plume_status plume_stream_info_n_values(const plume_stream_info *info, size_t *out);
+
+/**
+ * Writes the number of independently decodable blocks to `*out`. Thread-safe.
+ */
+plume_status plume_stream_info_n_blocks(const plume_stream_info *info, size_t *out);
+
+/**
+ * Writes the stream's size in bytes (as passed to `plume_codec_inspect`) to `*out`.
+ * Thread-safe.
+ */
+plume_status plume_stream_info_stream_bytes(const plume_stream_info *info, size_t *out);
+
+/**
+ * Writes the encoding's name (`"fast"` or `"ratio"`, a static string never to be freed)
+ * to `*out`. Thread-safe.
+ */
+plume_status plume_stream_info_encoding(const plume_stream_info *info, const char **out);
+
+/**
+ * Writes the bound mode the stream was compressed with (`"abs"`, `"rel"`, `"pw_rel"` or
+ * `"psnr"`, static) to `*mode` and the value given for it to `*value`. Thread-safe.
+ */
+plume_status plume_stream_info_bound(const plume_stream_info *info,
+                                     const char **mode,
+                                     double *value);
 
 /**
  * The library's version as `"MAJOR.MINOR.PATCH"` (possibly with a `-pre` suffix).
@@ -117,6 +577,15 @@ uint32_t plume_version_minor(void);
  * The library's patch version number. Thread-safe.
  */
 uint32_t plume_version_patch(void);
+
+/**
+ * The features compiled into this library, as a static, space-separated, NUL-terminated
+ * list: `"cpu"` (the CPU engine, always), `"decks"` (`plume_config_load`), `"cxx"` (the
+ * C++ bridge behind `plume.hpp`); later builds may add `"cuda"`, `"mpi"`, `"hdf5"`,
+ * `"label"`. Test for a word, not the whole string. Never NULL, never to be freed.
+ * Thread-safe.
+ */
+const char *plume_features(void);
 
 #ifdef __cplusplus
 }  // extern "C"

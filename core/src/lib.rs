@@ -22,6 +22,7 @@
 
 pub mod bound;
 pub mod codec;
+pub mod config;
 pub mod encode;
 pub mod engine;
 pub mod error;

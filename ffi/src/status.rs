@@ -38,6 +38,10 @@ pub enum plume_status {
     PLUME_ERR_PANIC = 100,
     /// A required pointer argument was NULL.
     PLUME_ERR_NULL_POINTER = 101,
+    /// A caller-provided output buffer is too small; the last-error message says how many
+    /// bytes or values were needed (`plume_codec_compress_bound` gives a size that always
+    /// suffices for compression).
+    PLUME_ERR_BUFFER_TOO_SMALL = 102,
 }
 
 impl plume_status {
@@ -55,6 +59,7 @@ impl plume_status {
             7 => PLUME_ERR_BOUND_VIOLATED,
             100 => PLUME_ERR_PANIC,
             101 => PLUME_ERR_NULL_POINTER,
+            102 => PLUME_ERR_BUFFER_TOO_SMALL,
             _ => return None,
         })
     }
@@ -73,6 +78,7 @@ impl plume_status {
             PLUME_ERR_BOUND_VIOLATED => c"bound violated",
             PLUME_ERR_PANIC => c"internal panic (a bug in Plume)",
             PLUME_ERR_NULL_POINTER => c"NULL pointer argument",
+            PLUME_ERR_BUFFER_TOO_SMALL => c"output buffer too small",
         }
     }
 }
@@ -126,7 +132,7 @@ mod tests {
                 known += 1;
             }
         }
-        assert_eq!(known, 10);
+        assert_eq!(known, 11);
     }
 
     #[test]

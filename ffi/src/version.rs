@@ -84,6 +84,19 @@ pub extern "C" fn plume_version_patch() -> u32 {
     boundary(0, || PATCH)
 }
 
+/// The features compiled into this library, as a static, space-separated, NUL-terminated
+/// list: `"cpu"` (the CPU engine, always), `"decks"` (`plume_config_load`), `"cxx"` (the
+/// C++ bridge behind `plume.hpp`); later builds may add `"cuda"`, `"mpi"`, `"hdf5"`,
+/// `"label"`. Test for a word, not the whole string. Never NULL, never to be freed.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn plume_features() -> *const c_char {
+    boundary(c"".as_ptr(), || FEATURES.as_ptr())
+}
+
+/// The list `plume_features` returns.
+const FEATURES: &CStr = c"cpu decks";
+
 #[cfg(test)]
 mod tests {
     use super::version_part;

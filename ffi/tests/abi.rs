@@ -103,6 +103,7 @@ fn status_str_describes_every_defined_status() {
         PLUME_ERR_BOUND_VIOLATED,
         PLUME_ERR_PANIC,
         PLUME_ERR_NULL_POINTER,
+        PLUME_ERR_BUFFER_TOO_SMALL,
     ];
     let unknown = status_str(u32::MAX);
     let mut seen = std::collections::HashSet::new();
