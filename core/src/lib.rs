@@ -29,6 +29,7 @@ pub mod error;
 pub mod exact_math;
 pub mod field;
 pub mod format;
+pub mod label;
 pub mod lossless;
 pub mod metrics;
 pub mod predict;

@@ -55,6 +55,9 @@ use rustfft::{Fft, FftPlannerScalar};
 
 use crate::error::{Error, Result};
 
+pub mod jet_flame;
+pub use jet_flame::{jet_flame, jet_flame_with, JetFlame, JetFlameParams};
+
 /// Parameters of [`turbulent_scalar_with`]. [`SynthParams::default`] gives the documented
 /// defaults, which [`turbulent_scalar`] uses.
 #[derive(Debug, Clone, PartialEq)]
