@@ -34,6 +34,16 @@ impl FlameRule {
         }
     }
 
+    /// The name [`FlameRule::parse`] reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlameRule::Product => "product",
+            FlameRule::Gradient => "gradient",
+            FlameRule::Both => "both",
+            FlameRule::Either => "either",
+        }
+    }
+
     /// True when the rule needs `|grad Y_H2O|`.
     pub fn needs_gradient(self) -> bool {
         self != FlameRule::Product

@@ -1,4 +1,5 @@
-//! `plume eval`: quality metrics of a decompressed field against its original.
+//! `plume eval`: quality metrics of a decompressed field against its original, or with
+//! `--labels` the label error of two label arrays (see [`crate::eval_labels`]).
 
 use std::path::PathBuf;
 
@@ -18,7 +19,8 @@ use crate::progress::Progress;
 /// Arguments of `plume eval`.
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// The original field: a raw little-endian file or an HDF5 dataset `file.h5:/dset`.
+    /// The original field: a raw little-endian file or an HDF5 dataset `file.h5:/dset`
+    /// (with --labels: the original labels, a raw .u8 file or a label stream).
     #[arg(value_name = "ORIGINAL")]
     pub original: String,
     /// The decompressed field, same dtype and dims (raw or HDF5). A raw operand next to an
@@ -27,6 +29,10 @@ pub struct EvalArgs {
     pub decompressed: String,
     #[command(flatten)]
     pub field: FieldArgs,
+    /// Compare two label arrays (one u8 class id per cell, or Plume label streams)
+    /// instead of two fields: label error overall and per class, and the confusion matrix.
+    #[arg(long, conflicts_with_all = ["compressed", "bound_abs"])]
+    pub labels: bool,
     /// The compressed stream, for the compression ratio and bits per value (only its size
     /// is used).
     #[arg(long, value_name = "STREAM")]
@@ -83,6 +89,9 @@ fn compare_typed<T: Element>(
 
 /// Runs `plume eval`.
 pub fn run(args: &EvalArgs) -> CliResult<()> {
+    if args.labels {
+        return crate::eval_labels::run(args);
+    }
     if let Some(x) = args.bound_abs.filter(|x| !x.is_finite() || *x < 0.0) {
         return Err(CliError::usage(format!("--bound-abs {x}: must be a finite number >= 0")));
     }

@@ -12,11 +12,13 @@ mod compress;
 mod decompress;
 mod error;
 mod eval;
+mod eval_labels;
 mod exec;
 mod extract;
 mod hdf5_io;
 mod inspect;
 mod io;
+mod label;
 mod output;
 mod progress;
 mod synth;
@@ -52,11 +54,15 @@ enum Command {
     /// Decompress a stream into a raw file or an HDF5 dataset (dtype, dims and order come
     /// from the stream).
     Decompress(decompress::DecompressArgs),
-    /// Quality metrics of a decompressed field against its original.
+    /// Quality metrics of a decompressed field against its original (or, with --labels,
+    /// the label error of recomputed flame-regime labels).
     Eval(eval::EvalArgs),
+    /// Flame-regime labels (one class id per cell) from Y_H2, Y_O2, Y_H2O and Z.
+    Label(label::LabelArgs),
     /// Show a stream's header and block table.
     Inspect(inspect::InspectArgs),
-    /// Write a synthetic turbulent scalar field (f32, values in [0, 1]).
+    /// Write a synthetic turbulent scalar field (f32, values in [0, 1]), or with
+    /// --case jet-flame the four fields of a lifted H2 jet flame.
     Synth(synth::SynthArgs),
     /// Decode only a sub-box of a stream.
     Extract(extract::ExtractArgs),
@@ -68,6 +74,7 @@ fn run(cli: &Cli) -> CliResult<()> {
         Command::Compress(a) => compress::run(a),
         Command::Decompress(a) => decompress::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Label(a) => label::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Extract(a) => extract::run(a),
