@@ -1,0 +1,61 @@
+# Build-time step of cmake/CMakeLists.txt (cmake -P): runs
+#   cargo rustc --release -p plume-ffi --lib -- --print native-static-libs
+# (both libplume.a and libplume.so) and turns rustc's
+# `note: native-static-libs: -lgcc_s -lutil ...` line into
+#   OUT_DIR/PlumeNativeLibs.cmake   set(PLUME_NATIVE_STATIC_LIBS gcc_s;util;...)
+#   OUT_DIR/plume.pc                the pkg-config module (Libs.private = those libraries)
+# and copies the C++ bridge headers cxx-build generated into OUT_DIR/include.
+# Inputs: CARGO, CARGO_FLAGS, CARGO_TARGET_DIR, SOURCE_DIR, OUT_DIR, VERSION, DESCRIPTION,
+# TEMPLATE_DIR, PC_INCLUDE_REL, PC_PREFIX_REL.
+separate_arguments(_extra UNIX_COMMAND "${CARGO_FLAGS}")
+set(ENV{CARGO_TARGET_DIR} "${CARGO_TARGET_DIR}")
+execute_process(
+  COMMAND ${CARGO} rustc --release -p plume-ffi --lib ${_extra} -- --print native-static-libs
+  WORKING_DIRECTORY "${SOURCE_DIR}"
+  RESULT_VARIABLE _rc
+  ERROR_VARIABLE _text)
+message("${_text}")
+if(NOT _rc EQUAL 0)
+  message(FATAL_ERROR "cargo failed (exit ${_rc})")
+endif()
+set(CXXBRIDGE_DIR "${CARGO_TARGET_DIR}/cxxbridge")
+string(REGEX MATCH "native-static-libs: ([^\n]*)" _line "${_text}")
+if(NOT _line)
+  message(FATAL_ERROR "rustc printed no native-static-libs line")
+endif()
+string(STRIP "${CMAKE_MATCH_1}" _flags)
+separate_arguments(_flags UNIX_COMMAND "${_flags}")
+set(_libs "")
+foreach(_flag IN LISTS _flags)
+  string(REGEX REPLACE "^-l" "" _lib "${_flag}")
+  # libc is linked by every C, C++ and Fortran driver; listing it only reorders it.
+  if(NOT _lib STREQUAL "c")
+    list(APPEND _libs "${_lib}")
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES _libs)
+set(_pc_libs "")
+foreach(_lib IN LISTS _libs)
+  string(APPEND _pc_libs " -l${_lib}")
+endforeach()
+
+file(MAKE_DIRECTORY "${OUT_DIR}")
+file(WRITE "${OUT_DIR}/PlumeNativeLibs.cmake.tmp"
+  "# Generated at build time from `rustc --print native-static-libs`: the system libraries\n"
+  "# a program linking the static libplume.a needs.\n"
+  "set(PLUME_NATIVE_STATIC_LIBS \"${_libs}\")\n")
+file(COPY_FILE "${OUT_DIR}/PlumeNativeLibs.cmake.tmp" "${OUT_DIR}/PlumeNativeLibs.cmake" ONLY_IF_DIFFERENT)
+
+set(PLUME_VERSION "${VERSION}")
+set(PLUME_DESCRIPTION "${DESCRIPTION}")
+set(PLUME_PC_LIBS_PRIVATE "${_pc_libs}")
+configure_file("${TEMPLATE_DIR}/plume.pc.in" "${OUT_DIR}/plume.pc" @ONLY)
+
+# cxx-build leaves its headers (as symlinks) under <target>/cxxbridge; install real copies.
+if(EXISTS "${CXXBRIDGE_DIR}/rust/cxx.h")
+  file(MAKE_DIRECTORY "${OUT_DIR}/include/rust" "${OUT_DIR}/include/plume")
+  file(READ "${CXXBRIDGE_DIR}/rust/cxx.h" _h)
+  file(WRITE "${OUT_DIR}/include/rust/cxx.h" "${_h}")
+  file(READ "${CXXBRIDGE_DIR}/plume-ffi/src/bridge.rs.h" _h)
+  file(WRITE "${OUT_DIR}/include/plume/bridge.rs.h" "${_h}")
+endif()

@@ -1,0 +1,654 @@
+! plume.f90: the Fortran interface of Plume (module plume), over the C ABI of plume.h.
+! SPDX-License-Identifier: BSD-3-Clause
+!
+! Arrays are passed as they lie in memory (column-major, first index fastest): the module
+! hands the C library c_loc(array) with shape(array) and PLUME_ORDER_FORTRAN, and the
+! library compresses the memory as is: no transposition, and no copy for contiguous arrays
+! (a non-contiguous actual argument is copied in by the compiler, as `contiguous` asks).
+! Every procedure ends with `integer, intent(out) :: ierr`: PLUME_OK (0) on success,
+! otherwise a status of plume.h (PLUME_ERR_*); the detail is in plume_codec_last_error
+! (or plume_config_last_error) and plume_status_str(ierr) names the code. Nothing here
+! stops the program.
+!
+! Handles are derived types wrapping type(c_ptr); free them with the matching *_free.
+! Thread safety is that of the C functions (plume.h): a codec may be shared by threads.
+!
+!   use plume
+!   type(plume_config) :: cfg
+!   type(plume_codec) :: codec
+!   integer(int8), allocatable :: stream(:)
+!   call plume_config_new(cfg, ierr)
+!   call plume_config_set(cfg, 'mode', 'pw_rel', ierr)
+!   call plume_config_set(cfg, 'error_bound', '1e-2', ierr)
+!   call plume_codec_new(cfg, codec, ierr)
+!   call plume_compress(codec, temperature, stream, ierr)        ! real32/real64, rank 1-4
+!   call plume_decompress(codec, stream, back, ierr)             ! back has the same shape
+module plume
+  use, intrinsic :: iso_c_binding
+  use, intrinsic :: iso_fortran_env, only: int8, int64, real32, real64
+  implicit none
+  private
+
+  public :: plume_config, plume_codec, plume_metrics
+  public :: plume_config_new, plume_config_free, plume_config_set, plume_config_load, &
+            plume_config_apply_env, plume_config_last_error
+  public :: plume_codec_new, plume_codec_free, plume_codec_last_error
+  public :: plume_compress, plume_decompress, plume_compare
+  public :: plume_metrics_get, plume_metrics_free
+  public :: plume_status_str, plume_version
+  public :: int8, int64, real32, real64
+
+  !> Status codes (plume.h's plume_status).
+  integer, parameter, public :: PLUME_OK = 0, PLUME_ERR_INVALID_ARGUMENT = 1, &
+    PLUME_ERR_UNSUPPORTED = 2, PLUME_ERR_CORRUPT_STREAM = 3, PLUME_ERR_IO = 4, &
+    PLUME_ERR_MPI = 5, PLUME_ERR_DEVICE = 6, PLUME_ERR_BOUND_VIOLATED = 7, &
+    PLUME_ERR_PANIC = 100, PLUME_ERR_NULL_POINTER = 101, PLUME_ERR_BUFFER_TOO_SMALL = 102
+  integer(c_int32_t), parameter :: PLUME_DTYPE_F32 = 1, PLUME_DTYPE_F64 = 2
+  integer(c_int32_t), parameter :: PLUME_ORDER_FORTRAN = 1
+
+  !> Options (plume_config in C).
+  type :: plume_config
+    type(c_ptr) :: ptr = c_null_ptr
+  end type plume_config
+
+  !> A compressor with fixed options (plume_codec in C).
+  type :: plume_codec
+    type(c_ptr) :: ptr = c_null_ptr
+  end type plume_codec
+
+  !> Quality metrics of one comparison (plume_metrics in C).
+  type :: plume_metrics
+    type(c_ptr) :: ptr = c_null_ptr
+  end type plume_metrics
+
+  !> call plume_compress(codec, values, stream, ierr): compresses a real32/real64 array of
+  !> rank 1 to 4 into `stream` (allocated here to the stream's exact length).
+  interface plume_compress
+    module procedure compress_r4_1, compress_r4_2, compress_r4_3, compress_r4_4
+    module procedure compress_r8_1, compress_r8_2, compress_r8_3, compress_r8_4
+  end interface plume_compress
+
+  !> call plume_decompress(codec, stream, values, ierr): decompresses into `values`, which
+  !> must hold exactly the stream's number of values (its shape is the caller's).
+  interface plume_decompress
+    module procedure decompress_r4_1, decompress_r4_2, decompress_r4_3, decompress_r4_4
+    module procedure decompress_r8_1, decompress_r8_2, decompress_r8_3, decompress_r8_4
+  end interface plume_decompress
+
+  !> call plume_compare(codec, original, decompressed, compressed_bytes, metrics, ierr):
+  !> quality metrics (free them with plume_metrics_free); compressed_bytes is an
+  !> integer(int64), the stream's size (0: unknown).
+  interface plume_compare
+    module procedure compare_r4_1, compare_r4_2, compare_r4_3, compare_r4_4
+    module procedure compare_r8_1, compare_r8_2, compare_r8_3, compare_r8_4
+  end interface plume_compare
+
+  interface
+    function c_strlen(s) bind(C, name="strlen") result(n)
+      import :: c_ptr, c_size_t
+      type(c_ptr), value :: s
+      integer(c_size_t) :: n
+    end function c_strlen
+    function c_version() bind(C, name="plume_version") result(p)
+      import :: c_ptr
+      type(c_ptr) :: p
+    end function c_version
+    function c_status_str(status) bind(C, name="plume_status_str") result(p)
+      import :: c_ptr, c_int32_t
+      integer(c_int32_t), value :: status
+      type(c_ptr) :: p
+    end function c_status_str
+    function c_config_new(out) bind(C, name="plume_config_new") result(s)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_config_new
+    subroutine c_config_free(cfg) bind(C, name="plume_config_free")
+      import :: c_ptr
+      type(c_ptr), value :: cfg
+    end subroutine c_config_free
+    function c_config_set(cfg, key, value) bind(C, name="plume_config_set") result(s)
+      import :: c_ptr, c_char, c_int32_t
+      type(c_ptr), value :: cfg
+      character(kind=c_char), intent(in) :: key(*), value(*)
+      integer(c_int32_t) :: s
+    end function c_config_set
+    function c_config_load(cfg, path) bind(C, name="plume_config_load") result(s)
+      import :: c_ptr, c_char, c_int32_t
+      type(c_ptr), value :: cfg
+      character(kind=c_char), intent(in) :: path(*)
+      integer(c_int32_t) :: s
+    end function c_config_load
+    function c_config_apply_env(cfg) bind(C, name="plume_config_apply_env") result(s)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: cfg
+      integer(c_int32_t) :: s
+    end function c_config_apply_env
+    function c_config_last_error(cfg) bind(C, name="plume_config_last_error") result(p)
+      import :: c_ptr
+      type(c_ptr), value :: cfg
+      type(c_ptr) :: p
+    end function c_config_last_error
+    function c_codec_new(cfg, field, out) bind(C, name="plume_codec_new") result(s)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: cfg, field
+      type(c_ptr), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_codec_new
+    subroutine c_codec_free(codec) bind(C, name="plume_codec_free")
+      import :: c_ptr
+      type(c_ptr), value :: codec
+    end subroutine c_codec_free
+    function c_codec_last_error(codec) bind(C, name="plume_codec_last_error") result(p)
+      import :: c_ptr
+      type(c_ptr), value :: codec
+      type(c_ptr) :: p
+    end function c_codec_last_error
+    function c_compress_bound(codec, dtype, ndims, dims, order, out) &
+        bind(C, name="plume_codec_compress_bound") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: codec
+      integer(c_int32_t), value :: dtype, order
+      integer(c_size_t), value :: ndims
+      integer(c_size_t), intent(in) :: dims(*)
+      integer(c_size_t), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_compress_bound
+    function c_compress_f32(codec, values, ndims, dims, order, out, cap, len) &
+        bind(C, name="plume_codec_compress_f32") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: codec, values, out
+      integer(c_size_t), value :: ndims, cap
+      integer(c_size_t), intent(in) :: dims(*)
+      integer(c_int32_t), value :: order
+      integer(c_size_t), intent(out) :: len
+      integer(c_int32_t) :: s
+    end function c_compress_f32
+    function c_compress_f64(codec, values, ndims, dims, order, out, cap, len) &
+        bind(C, name="plume_codec_compress_f64") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: codec, values, out
+      integer(c_size_t), value :: ndims, cap
+      integer(c_size_t), intent(in) :: dims(*)
+      integer(c_int32_t), value :: order
+      integer(c_size_t), intent(out) :: len
+      integer(c_int32_t) :: s
+    end function c_compress_f64
+    function c_decompress_f32(codec, stream, len, out, count) &
+        bind(C, name="plume_codec_decompress_f32") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: codec, stream, out
+      integer(c_size_t), value :: len, count
+      integer(c_int32_t) :: s
+    end function c_decompress_f32
+    function c_decompress_f64(codec, stream, len, out, count) &
+        bind(C, name="plume_codec_decompress_f64") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: codec, stream, out
+      integer(c_size_t), value :: len, count
+      integer(c_int32_t) :: s
+    end function c_decompress_f64
+    function c_compare_f32(codec, a, b, ndims, dims, order, bytes, out) &
+        bind(C, name="plume_codec_compare_f32") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: codec, a, b
+      integer(c_size_t), value :: ndims, bytes
+      integer(c_size_t), intent(in) :: dims(*)
+      integer(c_int32_t), value :: order
+      type(c_ptr), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_compare_f32
+    function c_compare_f64(codec, a, b, ndims, dims, order, bytes, out) &
+        bind(C, name="plume_codec_compare_f64") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: codec, a, b
+      integer(c_size_t), value :: ndims, bytes
+      integer(c_size_t), intent(in) :: dims(*)
+      integer(c_int32_t), value :: order
+      type(c_ptr), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_compare_f64
+    function c_metrics_get(m, name, out) bind(C, name="plume_metrics_get") result(s)
+      import :: c_ptr, c_char, c_double, c_int32_t
+      type(c_ptr), value :: m
+      character(kind=c_char), intent(in) :: name(*)
+      real(c_double), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_metrics_get
+    subroutine c_metrics_free(m) bind(C, name="plume_metrics_free")
+      import :: c_ptr
+      type(c_ptr), value :: m
+    end subroutine c_metrics_free
+  end interface
+
+contains
+
+  !> A NUL-terminated C string as a Fortran string ('' for NULL).
+  function from_c(p) result(s)
+    type(c_ptr), intent(in) :: p
+    character(len=:), allocatable :: s
+    character(kind=c_char), pointer :: chars(:)
+    integer(c_size_t) :: n, i
+    if (.not. c_associated(p)) then
+      s = ''
+      return
+    end if
+    n = c_strlen(p)
+    call c_f_pointer(p, chars, [n])
+    allocate (character(len=n) :: s)
+    do i = 1, n
+      s(i:i) = chars(i)
+    end do
+  end function from_c
+
+  !> The library's version, e.g. '0.1.0'.
+  function plume_version() result(s)
+    character(len=:), allocatable :: s
+    s = from_c(c_version())
+  end function plume_version
+
+  !> The description of a status code (any value).
+  function plume_status_str(status) result(s)
+    integer, intent(in) :: status
+    character(len=:), allocatable :: s
+    s = from_c(c_status_str(int(status, c_int32_t)))
+  end function plume_status_str
+
+  !> Creates a configuration with every key at its default.
+  subroutine plume_config_new(cfg, ierr)
+    type(plume_config), intent(out) :: cfg
+    integer, intent(out) :: ierr
+    ierr = int(c_config_new(cfg%ptr))
+  end subroutine plume_config_new
+
+  !> Frees a configuration (a null one is ignored) and nullifies the handle.
+  subroutine plume_config_free(cfg)
+    type(plume_config), intent(inout) :: cfg
+    call c_config_free(cfg%ptr)
+    cfg%ptr = c_null_ptr
+  end subroutine plume_config_free
+
+  !> Sets option `key` to `value` (see plume_config_set in plume.h for the keys);
+  !> trailing blanks of both are ignored.
+  subroutine plume_config_set(cfg, key, value, ierr)
+    type(plume_config), intent(in) :: cfg
+    character(len=*), intent(in) :: key, value
+    integer, intent(out) :: ierr
+    ierr = int(c_config_set(cfg%ptr, trim(key)//c_null_char, trim(value)//c_null_char))
+  end subroutine plume_config_set
+
+  !> Loads an input deck: key = value, a [plume] TOML table or a &plume namelist group
+  !> (the solver's own namelist file works).
+  subroutine plume_config_load(cfg, path, ierr)
+    type(plume_config), intent(in) :: cfg
+    character(len=*), intent(in) :: path
+    integer, intent(out) :: ierr
+    ierr = int(c_config_load(cfg%ptr, trim(path)//c_null_char))
+  end subroutine plume_config_load
+
+  !> Applies the PLUME_* environment variables (precedence: API > environment > deck).
+  subroutine plume_config_apply_env(cfg, ierr)
+    type(plume_config), intent(in) :: cfg
+    integer, intent(out) :: ierr
+    ierr = int(c_config_apply_env(cfg%ptr))
+  end subroutine plume_config_apply_env
+
+  !> The message of the configuration's last failed call.
+  function plume_config_last_error(cfg) result(s)
+    type(plume_config), intent(in) :: cfg
+    character(len=:), allocatable :: s
+    s = from_c(c_config_last_error(cfg%ptr))
+  end function plume_config_last_error
+
+  !> Creates a codec from `cfg`'s effective options; with `field`, that field's overrides.
+  subroutine plume_codec_new(cfg, codec, ierr, field)
+    type(plume_config), intent(in) :: cfg
+    type(plume_codec), intent(out) :: codec
+    integer, intent(out) :: ierr
+    character(len=*), intent(in), optional :: field
+    character(kind=c_char, len=:), allocatable, target :: cfield
+    if (present(field)) then
+      cfield = trim(field)//c_null_char
+      ierr = int(c_codec_new(cfg%ptr, c_loc(cfield), codec%ptr))
+    else
+      ierr = int(c_codec_new(cfg%ptr, c_null_ptr, codec%ptr))
+    end if
+  end subroutine plume_codec_new
+
+  !> Frees a codec (a null one is ignored) and nullifies the handle.
+  subroutine plume_codec_free(codec)
+    type(plume_codec), intent(inout) :: codec
+    call c_codec_free(codec%ptr)
+    codec%ptr = c_null_ptr
+  end subroutine plume_codec_free
+
+  !> The message of the codec's last failed call.
+  function plume_codec_last_error(codec) result(s)
+    type(plume_codec), intent(in) :: codec
+    character(len=:), allocatable :: s
+    s = from_c(c_codec_last_error(codec%ptr))
+  end function plume_codec_last_error
+
+  !> Reads metric `name` (e.g. 'psnr_db', 'max_abs_error', 'compression_ratio').
+  subroutine plume_metrics_get(metrics, name, value, ierr)
+    type(plume_metrics), intent(in) :: metrics
+    character(len=*), intent(in) :: name
+    real(real64), intent(out) :: value
+    integer, intent(out) :: ierr
+    real(c_double) :: v
+    ierr = int(c_metrics_get(metrics%ptr, trim(name)//c_null_char, v))
+    if (ierr == PLUME_OK) value = v
+  end subroutine plume_metrics_get
+
+  !> Frees metrics (a null handle is ignored) and nullifies the handle.
+  subroutine plume_metrics_free(metrics)
+    type(plume_metrics), intent(inout) :: metrics
+    call c_metrics_free(metrics%ptr)
+    metrics%ptr = c_null_ptr
+  end subroutine plume_metrics_free
+
+  ! --- rank- and kind-agnostic workers ----------------------------------------------
+
+  subroutine compress_any(codec, dtype, values, n, dims, stream, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(c_int32_t), intent(in) :: dtype
+    type(c_ptr), intent(in) :: values
+    integer(c_size_t), intent(in) :: n, dims(:)
+    integer(int8), allocatable, intent(out) :: stream(:)
+    integer, intent(out) :: ierr
+    integer(int8), allocatable, target :: buf(:)
+    integer(c_size_t) :: cap, len
+    type(c_ptr) :: p
+    p = values
+    if (n == 0) p = c_null_ptr
+    ierr = int(c_compress_bound(codec%ptr, dtype, size(dims, kind=c_size_t), dims, &
+                                PLUME_ORDER_FORTRAN, cap))
+    if (ierr /= PLUME_OK) return
+    allocate (buf(cap))
+    if (dtype == PLUME_DTYPE_F32) then
+      ierr = int(c_compress_f32(codec%ptr, p, size(dims, kind=c_size_t), dims, &
+                                PLUME_ORDER_FORTRAN, c_loc(buf), cap, len))
+    else
+      ierr = int(c_compress_f64(codec%ptr, p, size(dims, kind=c_size_t), dims, &
+                                PLUME_ORDER_FORTRAN, c_loc(buf), cap, len))
+    end if
+    if (ierr /= PLUME_OK) return
+    allocate (stream(len))
+    stream(:) = buf(1:len)
+  end subroutine compress_any
+
+  ! `dims` is kept for a shape check against the stream once plume.h exposes one cheaply;
+  ! today the C library checks the value count.
+  subroutine decompress_any(codec, dtype, stream, values, n, dims, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(c_int32_t), intent(in) :: dtype
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    type(c_ptr), intent(in) :: values
+    integer(c_size_t), intent(in) :: n, dims(:)
+    integer, intent(out) :: ierr
+    type(c_ptr) :: p
+    p = values
+    if (n == 0) p = c_null_ptr
+    if (dtype == PLUME_DTYPE_F32) then
+      ierr = int(c_decompress_f32(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), p, n))
+    else
+      ierr = int(c_decompress_f64(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), p, n))
+    end if
+  end subroutine decompress_any
+
+  subroutine compare_any(codec, dtype, a, b, na, nb, dims, bytes, metrics, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(c_int32_t), intent(in) :: dtype
+    type(c_ptr), intent(in) :: a, b
+    integer(c_size_t), intent(in) :: na, nb, dims(:), bytes
+    type(plume_metrics), intent(out) :: metrics
+    integer, intent(out) :: ierr
+    if (na /= nb) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    if (dtype == PLUME_DTYPE_F32) then
+      ierr = int(c_compare_f32(codec%ptr, a, b, size(dims, kind=c_size_t), dims, &
+                               PLUME_ORDER_FORTRAN, bytes, metrics%ptr))
+    else
+      ierr = int(c_compare_f64(codec%ptr, a, b, size(dims, kind=c_size_t), dims, &
+                               PLUME_ORDER_FORTRAN, bytes, metrics%ptr))
+    end if
+  end subroutine compare_any
+
+  ! --- one thin wrapper per kind and rank (Fortran has no rank-generic dummies that
+  ! --- c_loc accepts on every compiler we target); each only forwards ---------------
+
+  subroutine compress_r4_1(codec, values, stream, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real32), intent(in), target, contiguous :: values(:)
+    integer(int8), allocatable, intent(out) :: stream(:)
+    integer, intent(out) :: ierr
+    call compress_any(codec, PLUME_DTYPE_F32, c_loc(values), size(values, kind=c_size_t), &
+                      shape(values, kind=c_size_t), stream, ierr)
+  end subroutine compress_r4_1
+
+  subroutine decompress_r4_1(codec, stream, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    real(real32), intent(inout), target, contiguous :: values(:)
+    integer, intent(out) :: ierr
+    call decompress_any(codec, PLUME_DTYPE_F32, stream, c_loc(values), size(values, kind=c_size_t), &
+                        shape(values, kind=c_size_t), ierr)
+  end subroutine decompress_r4_1
+
+  subroutine compare_r4_1(codec, original, decompressed, compressed_bytes, metrics, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real32), intent(in), target, contiguous :: original(:), decompressed(:)
+    integer(int64), intent(in) :: compressed_bytes
+    type(plume_metrics), intent(out) :: metrics
+    integer, intent(out) :: ierr
+    call compare_any(codec, PLUME_DTYPE_F32, c_loc(original), c_loc(decompressed), size(original, kind=c_size_t), &
+                     size(decompressed, kind=c_size_t), shape(original, kind=c_size_t), &
+                     int(compressed_bytes, c_size_t), metrics, ierr)
+  end subroutine compare_r4_1
+
+  subroutine compress_r4_2(codec, values, stream, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real32), intent(in), target, contiguous :: values(:,:)
+    integer(int8), allocatable, intent(out) :: stream(:)
+    integer, intent(out) :: ierr
+    call compress_any(codec, PLUME_DTYPE_F32, c_loc(values), size(values, kind=c_size_t), &
+                      shape(values, kind=c_size_t), stream, ierr)
+  end subroutine compress_r4_2
+
+  subroutine decompress_r4_2(codec, stream, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    real(real32), intent(inout), target, contiguous :: values(:,:)
+    integer, intent(out) :: ierr
+    call decompress_any(codec, PLUME_DTYPE_F32, stream, c_loc(values), size(values, kind=c_size_t), &
+                        shape(values, kind=c_size_t), ierr)
+  end subroutine decompress_r4_2
+
+  subroutine compare_r4_2(codec, original, decompressed, compressed_bytes, metrics, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real32), intent(in), target, contiguous :: original(:,:), decompressed(:,:)
+    integer(int64), intent(in) :: compressed_bytes
+    type(plume_metrics), intent(out) :: metrics
+    integer, intent(out) :: ierr
+    call compare_any(codec, PLUME_DTYPE_F32, c_loc(original), c_loc(decompressed), size(original, kind=c_size_t), &
+                     size(decompressed, kind=c_size_t), shape(original, kind=c_size_t), &
+                     int(compressed_bytes, c_size_t), metrics, ierr)
+  end subroutine compare_r4_2
+
+  subroutine compress_r4_3(codec, values, stream, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real32), intent(in), target, contiguous :: values(:,:,:)
+    integer(int8), allocatable, intent(out) :: stream(:)
+    integer, intent(out) :: ierr
+    call compress_any(codec, PLUME_DTYPE_F32, c_loc(values), size(values, kind=c_size_t), &
+                      shape(values, kind=c_size_t), stream, ierr)
+  end subroutine compress_r4_3
+
+  subroutine decompress_r4_3(codec, stream, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    real(real32), intent(inout), target, contiguous :: values(:,:,:)
+    integer, intent(out) :: ierr
+    call decompress_any(codec, PLUME_DTYPE_F32, stream, c_loc(values), size(values, kind=c_size_t), &
+                        shape(values, kind=c_size_t), ierr)
+  end subroutine decompress_r4_3
+
+  subroutine compare_r4_3(codec, original, decompressed, compressed_bytes, metrics, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real32), intent(in), target, contiguous :: original(:,:,:), decompressed(:,:,:)
+    integer(int64), intent(in) :: compressed_bytes
+    type(plume_metrics), intent(out) :: metrics
+    integer, intent(out) :: ierr
+    call compare_any(codec, PLUME_DTYPE_F32, c_loc(original), c_loc(decompressed), size(original, kind=c_size_t), &
+                     size(decompressed, kind=c_size_t), shape(original, kind=c_size_t), &
+                     int(compressed_bytes, c_size_t), metrics, ierr)
+  end subroutine compare_r4_3
+
+  subroutine compress_r4_4(codec, values, stream, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real32), intent(in), target, contiguous :: values(:,:,:,:)
+    integer(int8), allocatable, intent(out) :: stream(:)
+    integer, intent(out) :: ierr
+    call compress_any(codec, PLUME_DTYPE_F32, c_loc(values), size(values, kind=c_size_t), &
+                      shape(values, kind=c_size_t), stream, ierr)
+  end subroutine compress_r4_4
+
+  subroutine decompress_r4_4(codec, stream, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    real(real32), intent(inout), target, contiguous :: values(:,:,:,:)
+    integer, intent(out) :: ierr
+    call decompress_any(codec, PLUME_DTYPE_F32, stream, c_loc(values), size(values, kind=c_size_t), &
+                        shape(values, kind=c_size_t), ierr)
+  end subroutine decompress_r4_4
+
+  subroutine compare_r4_4(codec, original, decompressed, compressed_bytes, metrics, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real32), intent(in), target, contiguous :: original(:,:,:,:), decompressed(:,:,:,:)
+    integer(int64), intent(in) :: compressed_bytes
+    type(plume_metrics), intent(out) :: metrics
+    integer, intent(out) :: ierr
+    call compare_any(codec, PLUME_DTYPE_F32, c_loc(original), c_loc(decompressed), size(original, kind=c_size_t), &
+                     size(decompressed, kind=c_size_t), shape(original, kind=c_size_t), &
+                     int(compressed_bytes, c_size_t), metrics, ierr)
+  end subroutine compare_r4_4
+
+  subroutine compress_r8_1(codec, values, stream, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real64), intent(in), target, contiguous :: values(:)
+    integer(int8), allocatable, intent(out) :: stream(:)
+    integer, intent(out) :: ierr
+    call compress_any(codec, PLUME_DTYPE_F64, c_loc(values), size(values, kind=c_size_t), &
+                      shape(values, kind=c_size_t), stream, ierr)
+  end subroutine compress_r8_1
+
+  subroutine decompress_r8_1(codec, stream, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    real(real64), intent(inout), target, contiguous :: values(:)
+    integer, intent(out) :: ierr
+    call decompress_any(codec, PLUME_DTYPE_F64, stream, c_loc(values), size(values, kind=c_size_t), &
+                        shape(values, kind=c_size_t), ierr)
+  end subroutine decompress_r8_1
+
+  subroutine compare_r8_1(codec, original, decompressed, compressed_bytes, metrics, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real64), intent(in), target, contiguous :: original(:), decompressed(:)
+    integer(int64), intent(in) :: compressed_bytes
+    type(plume_metrics), intent(out) :: metrics
+    integer, intent(out) :: ierr
+    call compare_any(codec, PLUME_DTYPE_F64, c_loc(original), c_loc(decompressed), size(original, kind=c_size_t), &
+                     size(decompressed, kind=c_size_t), shape(original, kind=c_size_t), &
+                     int(compressed_bytes, c_size_t), metrics, ierr)
+  end subroutine compare_r8_1
+
+  subroutine compress_r8_2(codec, values, stream, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real64), intent(in), target, contiguous :: values(:,:)
+    integer(int8), allocatable, intent(out) :: stream(:)
+    integer, intent(out) :: ierr
+    call compress_any(codec, PLUME_DTYPE_F64, c_loc(values), size(values, kind=c_size_t), &
+                      shape(values, kind=c_size_t), stream, ierr)
+  end subroutine compress_r8_2
+
+  subroutine decompress_r8_2(codec, stream, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    real(real64), intent(inout), target, contiguous :: values(:,:)
+    integer, intent(out) :: ierr
+    call decompress_any(codec, PLUME_DTYPE_F64, stream, c_loc(values), size(values, kind=c_size_t), &
+                        shape(values, kind=c_size_t), ierr)
+  end subroutine decompress_r8_2
+
+  subroutine compare_r8_2(codec, original, decompressed, compressed_bytes, metrics, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real64), intent(in), target, contiguous :: original(:,:), decompressed(:,:)
+    integer(int64), intent(in) :: compressed_bytes
+    type(plume_metrics), intent(out) :: metrics
+    integer, intent(out) :: ierr
+    call compare_any(codec, PLUME_DTYPE_F64, c_loc(original), c_loc(decompressed), size(original, kind=c_size_t), &
+                     size(decompressed, kind=c_size_t), shape(original, kind=c_size_t), &
+                     int(compressed_bytes, c_size_t), metrics, ierr)
+  end subroutine compare_r8_2
+
+  subroutine compress_r8_3(codec, values, stream, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real64), intent(in), target, contiguous :: values(:,:,:)
+    integer(int8), allocatable, intent(out) :: stream(:)
+    integer, intent(out) :: ierr
+    call compress_any(codec, PLUME_DTYPE_F64, c_loc(values), size(values, kind=c_size_t), &
+                      shape(values, kind=c_size_t), stream, ierr)
+  end subroutine compress_r8_3
+
+  subroutine decompress_r8_3(codec, stream, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    real(real64), intent(inout), target, contiguous :: values(:,:,:)
+    integer, intent(out) :: ierr
+    call decompress_any(codec, PLUME_DTYPE_F64, stream, c_loc(values), size(values, kind=c_size_t), &
+                        shape(values, kind=c_size_t), ierr)
+  end subroutine decompress_r8_3
+
+  subroutine compare_r8_3(codec, original, decompressed, compressed_bytes, metrics, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real64), intent(in), target, contiguous :: original(:,:,:), decompressed(:,:,:)
+    integer(int64), intent(in) :: compressed_bytes
+    type(plume_metrics), intent(out) :: metrics
+    integer, intent(out) :: ierr
+    call compare_any(codec, PLUME_DTYPE_F64, c_loc(original), c_loc(decompressed), size(original, kind=c_size_t), &
+                     size(decompressed, kind=c_size_t), shape(original, kind=c_size_t), &
+                     int(compressed_bytes, c_size_t), metrics, ierr)
+  end subroutine compare_r8_3
+
+  subroutine compress_r8_4(codec, values, stream, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real64), intent(in), target, contiguous :: values(:,:,:,:)
+    integer(int8), allocatable, intent(out) :: stream(:)
+    integer, intent(out) :: ierr
+    call compress_any(codec, PLUME_DTYPE_F64, c_loc(values), size(values, kind=c_size_t), &
+                      shape(values, kind=c_size_t), stream, ierr)
+  end subroutine compress_r8_4
+
+  subroutine decompress_r8_4(codec, stream, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    real(real64), intent(inout), target, contiguous :: values(:,:,:,:)
+    integer, intent(out) :: ierr
+    call decompress_any(codec, PLUME_DTYPE_F64, stream, c_loc(values), size(values, kind=c_size_t), &
+                        shape(values, kind=c_size_t), ierr)
+  end subroutine decompress_r8_4
+
+  subroutine compare_r8_4(codec, original, decompressed, compressed_bytes, metrics, ierr)
+    type(plume_codec), intent(in) :: codec
+    real(real64), intent(in), target, contiguous :: original(:,:,:,:), decompressed(:,:,:,:)
+    integer(int64), intent(in) :: compressed_bytes
+    type(plume_metrics), intent(out) :: metrics
+    integer, intent(out) :: ierr
+    call compare_any(codec, PLUME_DTYPE_F64, c_loc(original), c_loc(decompressed), size(original, kind=c_size_t), &
+                     size(decompressed, kind=c_size_t), shape(original, kind=c_size_t), &
+                     int(compressed_bytes, c_size_t), metrics, ierr)
+  end subroutine compare_r8_4
+
+end module plume
