@@ -1,11 +1,12 @@
 //! The labeler: one parallel pass over the interior cells, no per-cell allocation.
 //!
 //! Work runs in storage order (the array as it lies in memory, padded to 4-D with leading
-//! axes of length 1): rayon tasks take whole lines along the fastest axis. Every cell reads
-//! Z (the supplied field, or Bilger's linear combination of species), then `Y_H2O`, and
-//! only in the flame zone the gradients of `Y_H2`, `Y_O2` (and `Y_H2O` for a gradient
-//! rule) through the per-axis [`AxisStencil`]s. Arithmetic is in f64 whatever the input
-//! type.
+//! axes of length 1): rayon tasks take whole lines along the fastest axis. A line is labeled
+//! in two passes over a per-task buffer (no per-cell allocation): the first, branch-light,
+//! reads Z (the supplied field, or Bilger's linear combination of species) and `Y_H2O` and
+//! settles pure fuel, pure air and unburned mixture; the second visits only flame-zone cells
+//! and computes the gradients of `Y_H2`, `Y_O2` (and `Y_H2O` for a gradient rule) through
+//! the per-axis [`AxisStencil`]s. Arithmetic is in f64 whatever the input type.
 
 use rayon::prelude::*;
 
@@ -156,12 +157,18 @@ enum ZEval<'a, T: Element> {
 }
 
 impl<T: Element> ZEval<'_, T> {
+    /// Z of the `out.len()` cells from flat index `start` on (in the order
+    /// `offset + a_1 Y_1 + a_2 Y_2 + ...`, whatever the row length).
     #[inline]
-    fn at(&self, i: usize) -> f64 {
+    fn fill(&self, start: usize, out: &mut [f64]) {
+        let end = start + out.len();
         match self {
-            ZEval::Field(z) => z[i].to_f64(),
+            ZEval::Field(z) => out.iter_mut().zip(&z[start..end]).for_each(|(o, v)| *o = v.to_f64()),
             ZEval::Linear { offset, terms } => {
-                terms.iter().fold(*offset, |acc, (a, f)| acc + a * f[i].to_f64())
+                out.fill(*offset);
+                for (a, f) in terms {
+                    out.iter_mut().zip(&f[start..end]).for_each(|(o, v)| *o += a * v.to_f64());
+                }
             }
         }
     }
@@ -306,20 +313,40 @@ pub fn label_into<T: Element>(
 
     let row_len = geo.inner[3];
     let rows_per_task = (TASK_CELLS / row_len).max(1);
-    out.par_chunks_mut(rows_per_task * row_len).enumerate().for_each(|(task, chunk)| {
-        for (k, row) in chunk.chunks_mut(row_len).enumerate() {
-            let r = task * rows_per_task + k;
-            let i2 = r % geo.inner[2];
-            let i1 = (r / geo.inner[2]) % geo.inner[1];
-            let i0 = r / (geo.inner[2] * geo.inner[1]);
-            let mut pos = [geo.lo[0] + i0, geo.lo[1] + i1, geo.lo[2] + i2, geo.lo[3]];
-            let start = pos[0] * geo.strides[0] + pos[1] * geo.strides[1] + pos[2] * geo.strides[2] + pos[3];
-            for (idx, cell) in (start..).zip(row.iter_mut()) {
-                *cell = rule.classify(fields, &zeval, &geo, idx, &pos).id();
-                pos[3] += 1;
+    out.par_chunks_mut(rows_per_task * row_len).enumerate().for_each_init(
+        || vec![0.0f64; row_len],
+        |z_row, (task, chunk)| {
+            for (k, row) in chunk.chunks_mut(row_len).enumerate() {
+                let r = task * rows_per_task + k;
+                let i2 = r % geo.inner[2];
+                let i1 = (r / geo.inner[2]) % geo.inner[1];
+                let i0 = r / (geo.inner[2] * geo.inner[1]);
+                let mut pos = [geo.lo[0] + i0, geo.lo[1] + i1, geo.lo[2] + i2, geo.lo[3]];
+                let start =
+                    pos[0] * geo.strides[0] + pos[1] * geo.strides[1] + pos[2] * geo.strides[2] + pos[3];
+                // Pass 1 over the line (branch-light): Z and water decide most cells.
+                zeval.fill(start, z_row);
+                let water = &fields.y_h2o[start..start + row_len];
+                for ((cell, &z), w) in row.iter_mut().zip(z_row.iter()).zip(water) {
+                    *cell = rule.screen(z, w.to_f64());
+                }
+                // Pass 2: gradients only where the flame zone (or its gradient test) needs them.
+                for (j, cell) in row.iter_mut().enumerate() {
+                    if *cell >= FLAME {
+                        pos[3] = geo.lo[3] + j;
+                        let idx = start + j;
+                        let flame = *cell == FLAME || rule.steep_enough(fields.y_h2o, &geo, idx, &pos);
+                        *cell = if flame {
+                            rule.flame_class(fields, &geo, idx, &pos)
+                        } else {
+                            Class::UnburnedMixture
+                        }
+                        .id();
+                    }
+                }
             }
-        }
-    });
+        },
+    );
     Ok(())
 }
 
@@ -337,39 +364,43 @@ struct Rule {
     guard: f64,
 }
 
+/// Pass-1 marks (above every class id): in the flame zone; needs the gradient test.
+const FLAME: u8 = 254;
+const CHECK: u8 = 255;
+
 impl Rule {
+    /// The class from Z and water alone, or [`FLAME`] / [`CHECK`] when gradients decide.
     #[inline]
-    fn classify<T: Element>(
+    fn screen(&self, z: f64, water: f64) -> u8 {
+        let product = water >= self.h2o_min;
+        if z >= self.fuel_min {
+            Class::PureFuel.id()
+        } else if z <= self.air_max {
+            Class::PureAir.id()
+        } else {
+            match (self.flame_rule, product) {
+                (FlameRule::Product | FlameRule::Either, true) => FLAME,
+                (FlameRule::Product | FlameRule::Both, false) => Class::UnburnedMixture.id(),
+                _ => CHECK,
+            }
+        }
+    }
+
+    /// The gradient criterion `|grad Y_H2O| >= grad_h2o_min`.
+    #[inline]
+    fn steep_enough<T: Element>(&self, water: &[T], geo: &Geometry, idx: usize, pos: &[usize; 4]) -> bool {
+        norm_sq(&geo.gradient(water, idx, pos)) >= self.grad_min_sq
+    }
+
+    /// Premixed or non-premixed by the flame index, for a cell in the flame zone.
+    #[inline]
+    fn flame_class<T: Element>(
         &self,
         f: &SpeciesFields<'_, T>,
-        z: &ZEval<'_, T>,
         geo: &Geometry,
         idx: usize,
         pos: &[usize; 4],
     ) -> Class {
-        let zv = z.at(idx);
-        if zv >= self.fuel_min {
-            return Class::PureFuel;
-        }
-        if zv <= self.air_max {
-            return Class::PureAir;
-        }
-        let product = f.y_h2o[idx].to_f64() >= self.h2o_min;
-        let flame = match self.flame_rule {
-            FlameRule::Product => product,
-            rule => {
-                let g = geo.gradient(f.y_h2o, idx, pos);
-                let steep = norm_sq(&g) >= self.grad_min_sq;
-                match rule {
-                    FlameRule::Gradient => steep,
-                    FlameRule::Both => product && steep,
-                    _ => product || steep,
-                }
-            }
-        };
-        if !flame {
-            return Class::UnburnedMixture;
-        }
         let gf = geo.gradient(f.y_h2, idx, pos);
         let go = geo.gradient(f.y_o2, idx, pos);
         let (nf, no) = (norm_sq(&gf).sqrt(), norm_sq(&go).sqrt());
