@@ -4,7 +4,8 @@
 use crate::error::{Error, Result};
 
 /// The error bound a caller asks for. Every mode holds for every finite value; NaN and
-/// +-Inf always come back bit for bit.
+/// +-Inf always come back bit for bit. New modes may be added (non-exhaustive).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ErrorBound {
     /// `|x - x'| <= eb` for every value.
@@ -16,6 +17,10 @@ pub enum ErrorBound {
     PwRel(f64),
     /// The achieved PSNR (value-range based, in dB) is at least this target.
     Psnr(f64),
+    /// "Give me this compression ratio": the encoder finds, by bisection on a sample of
+    /// the field, the absolute bound that reaches it, and guarantees that bound (reported,
+    /// and stored in the stream). The final ratio is close to the target, not exact.
+    TargetRatio(f64),
 }
 
 /// The stream code of a bound mode (FORMAT.md, header field `bound_mode`).
@@ -30,6 +35,8 @@ pub enum BoundMode {
     PwRel = 3,
     /// [`ErrorBound::Psnr`]
     Psnr = 4,
+    /// [`ErrorBound::TargetRatio`]
+    TargetRatio = 5,
 }
 
 impl BoundMode {
@@ -40,16 +47,18 @@ impl BoundMode {
             2 => Some(BoundMode::Rel),
             3 => Some(BoundMode::PwRel),
             4 => Some(BoundMode::Psnr),
+            5 => Some(BoundMode::TargetRatio),
             _ => None,
         }
     }
-    /// `"abs"`, `"rel"`, `"pw_rel"` or `"psnr"`.
+    /// `"abs"`, `"rel"`, `"pw_rel"`, `"psnr"` or `"target_ratio"`.
     pub fn as_str(self) -> &'static str {
         match self {
             BoundMode::Abs => "abs",
             BoundMode::Rel => "rel",
             BoundMode::PwRel => "pw_rel",
             BoundMode::Psnr => "psnr",
+            BoundMode::TargetRatio => "target_ratio",
         }
     }
 }
@@ -63,9 +72,10 @@ impl ErrorBound {
             "rel" | "vr_rel" => ErrorBound::Rel(value),
             "pw_rel" | "pwrel" | "pw-rel" => ErrorBound::PwRel(value),
             "psnr" => ErrorBound::Psnr(value),
+            "target_ratio" | "target-ratio" => ErrorBound::TargetRatio(value),
             other => {
                 return Err(Error::invalid(format!(
-                    "bound mode '{other}': expected abs, rel, pw_rel or psnr"
+                    "bound mode '{other}': expected abs, rel, pw_rel, psnr or target_ratio"
                 )))
             }
         };
@@ -86,6 +96,9 @@ impl ErrorBound {
             ErrorBound::Psnr(t) if *t <= 0.0 => {
                 Err(Error::invalid(format!("psnr target {t} dB: must be > 0")))
             }
+            ErrorBound::TargetRatio(r) if *r <= 1.0 => {
+                Err(Error::invalid(format!("target ratio {r}: must be > 1")))
+            }
             _ => Ok(()),
         }
     }
@@ -97,26 +110,31 @@ impl ErrorBound {
             ErrorBound::Rel(_) => BoundMode::Rel,
             ErrorBound::PwRel(_) => BoundMode::PwRel,
             ErrorBound::Psnr(_) => BoundMode::Psnr,
+            ErrorBound::TargetRatio(_) => BoundMode::TargetRatio,
         }
     }
 
     /// The value as given.
     pub fn value(&self) -> f64 {
         match *self {
-            ErrorBound::Abs(v) | ErrorBound::Rel(v) | ErrorBound::PwRel(v) | ErrorBound::Psnr(v) => v,
+            ErrorBound::Abs(v)
+            | ErrorBound::Rel(v)
+            | ErrorBound::PwRel(v)
+            | ErrorBound::Psnr(v)
+            | ErrorBound::TargetRatio(v) => v,
         }
     }
 
     /// The absolute bound of a linear mode for a field whose finite values span
     /// `value_range` (= max - min): ABS as is, REL times the range, PSNR from the target
     /// assuming a uniform error (the encoder then checks the PSNR it reached).
-    /// Not defined for PW_REL (returns `None`).
+    /// Not defined for PW_REL and TargetRatio (returns `None`).
     pub fn abs_bound(&self, value_range: f64) -> Option<f64> {
         match *self {
             ErrorBound::Abs(eb) => Some(eb),
             ErrorBound::Rel(rel) => Some(rel * value_range),
             ErrorBound::Psnr(db) => Some(value_range * 10f64.powf(-db / 20.0) * 3f64.sqrt()),
-            ErrorBound::PwRel(_) => None,
+            ErrorBound::PwRel(_) | ErrorBound::TargetRatio(_) => None,
         }
     }
 }

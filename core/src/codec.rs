@@ -163,6 +163,10 @@ pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<
             let lq = crate::quantize::LogQuantizer::new(p, stats.map_or(1.0, |s| s.min_abs_nonzero));
             QuantizerParams::Log { rel_bound: p, step: lq.step(), lmin: lq.lmin() }
         }
+        ErrorBound::TargetRatio(target) => {
+            let eb = abs_bound_for_ratio(field, target, range, offset, &block_dims, opts)?;
+            QuantizerParams::Linear { abs_bound: eb, step: 2.0 * eb, offset }
+        }
         bound => {
             let eb = bound.abs_bound(range).filter(|e| e.is_finite()).unwrap_or(0.0);
             QuantizerParams::Linear { abs_bound: eb, step: 2.0 * eb, offset }
@@ -201,6 +205,45 @@ pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<
             stream = assemble(&header, &compressed);
         }
     }
+    if let ErrorBound::TargetRatio(target) = opts.bound {
+        // The sample's bound lands near the target; refine on the whole field (at most 6
+        // more passes) in log-log space: regula falsi once the target is bracketed,
+        // ratio ~ bound^(2/3) before, until within 2% of the target.
+        let original_bytes = (shape.n_values() * field.dtype().size_bytes()) as f64;
+        let goal = target.ln();
+        let (mut below, mut above): (Option<(f64, f64)>, Option<(f64, f64)>) = (None, None);
+        for _ in 0..6 {
+            let QuantizerParams::Linear { abs_bound, .. } = plan.quantizer else { break };
+            let achieved = original_bytes / stream.len() as f64;
+            if (achieved / target - 1.0).abs() <= 0.02 || abs_bound == 0.0 || !(range > 0.0) {
+                break;
+            }
+            let here = (abs_bound.ln(), achieved.ln());
+            if here.1 < goal {
+                below = Some(here);
+            } else {
+                above = Some(here);
+            }
+            let next = match (below, above) {
+                (Some(b), Some(a)) if (a.1 - b.1).abs() > 1e-12 => {
+                    let x = b.0 + (goal - b.1) * (a.0 - b.0) / (a.1 - b.1);
+                    let (lo, hi) = (b.0.min(a.0), b.0.max(a.0));
+                    let margin = 0.05 * (hi - lo);
+                    if x > lo + margin && x < hi - margin {
+                        x
+                    } else {
+                        0.5 * (lo + hi)
+                    }
+                }
+                _ => here.0 + (goal - here.1) * 1.5,
+            };
+            let eb = next.exp().min(range);
+            plan.quantizer = QuantizerParams::Linear { abs_bound: eb, step: 2.0 * eb, offset };
+            header.quantizer = plan.quantizer;
+            compressed = engine.compress(field, &plan)?;
+            stream = assemble(&header, &compressed);
+        }
+    }
     let report = CompressReport {
         abs_bound: match plan.quantizer {
             QuantizerParams::Linear { abs_bound, .. } => Some(abs_bound),
@@ -216,6 +259,84 @@ pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<
         compressed_bytes: stream.len() as u64,
     };
     Ok((stream, report))
+}
+
+/// Values in the sample that the target-ratio search compresses.
+const RATIO_SAMPLE_VALUES: usize = 1 << 18;
+
+/// The smallest absolute bound (to about 1%) whose stream reaches `target` on a central
+/// sub-box of the field of at most [`RATIO_SAMPLE_VALUES`] values: bisection in log space
+/// between 1e-9 and 0.5 of the range (20 sample compressions).
+fn abs_bound_for_ratio(
+    field: AnyField<'_>,
+    target: f64,
+    range: f64,
+    offset: f64,
+    block_dims: &[usize],
+    opts: &CompressOptions,
+) -> Result<f64> {
+    if !(range > 0.0 && range.is_finite()) {
+        return Ok(0.0);
+    }
+    let storage = field.shape().storage_dims();
+    let mut extent = storage.clone();
+    while extent.iter().product::<usize>() > RATIO_SAMPLE_VALUES {
+        let (axis, _) = extent.iter().enumerate().max_by_key(|&(_, &e)| e).unwrap_or((0, &1));
+        extent[axis] = extent[axis].div_ceil(2);
+    }
+    let start: Vec<usize> = storage.iter().zip(&extent).map(|(d, e)| (d - e) / 2).collect();
+    let region = Box4 { start: pad4(&start, 0), extent: pad4(&extent, 1) };
+    let sample_shape = Shape::new(&extent, Order::C)?;
+    fn copy_box<T: Element>(values: &[T], dims: &[usize], region: &Box4) -> Vec<T> {
+        let mut out = Vec::with_capacity(region.volume());
+        let dims4 = pad4(dims, 1);
+        crate::engine::grid::for_each_row(
+            region,
+            &dims4,
+            &[0; 4],
+            &region.extent,
+            &region.start,
+            |from, _, len| {
+                out.extend_from_slice(&values[from..from + len]);
+            },
+        );
+        out
+    }
+    let sample = match field {
+        AnyField::F32(f) => AnyValues::F32(copy_box(f.values(), &storage, &region)),
+        AnyField::F64(f) => AnyValues::F64(copy_box(f.values(), &storage, &region)),
+    };
+    let sample_field = match &sample {
+        AnyValues::F32(v) => AnyField::F32(FieldView::new(v, &sample_shape)?),
+        AnyValues::F64(v) => AnyField::F64(FieldView::new(v, &sample_shape)?),
+    };
+    let sample_bytes = (sample.len() * field.dtype().size_bytes()) as f64;
+    let sample_blocks: Vec<usize> = block_dims.iter().zip(&extent).map(|(&b, &e)| b.min(e)).collect();
+    let ratio_at = |eb: f64| -> Result<f64> {
+        let plan = Plan {
+            quantizer: QuantizerParams::Linear { abs_bound: eb, step: 2.0 * eb, offset },
+            encoding: opts.encoding,
+            block_dims: sample_blocks.clone(),
+            zstd_level: opts.zstd_level,
+        };
+        let c = CpuEngine.compress(sample_field, &plan)?;
+        let bytes: usize =
+            c.blocks.iter().map(Vec::len).sum::<usize>() + c.codebook.len() + 20 * c.blocks.len();
+        Ok(sample_bytes / bytes.max(1) as f64)
+    };
+    let (mut lo, mut hi) = (range * 1e-9, range * 0.5);
+    if ratio_at(hi)? < target {
+        return Ok(hi);
+    }
+    for _ in 0..20 {
+        let mid = (lo * hi).sqrt();
+        if ratio_at(mid)? < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(hi)
 }
 
 /// Header, codebook, block table and blocks, in stream order.

@@ -246,10 +246,11 @@ impl StreamLayout {
             BoundMode::Rel => ErrorBound::Rel(requested_value),
             BoundMode::PwRel => ErrorBound::PwRel(requested_value),
             BoundMode::Psnr => ErrorBound::Psnr(requested_value),
+            BoundMode::TargetRatio => ErrorBound::TargetRatio(requested_value),
         };
         let (a, b, c) = (r.f64()?, r.f64()?, r.f64()?);
         let quantizer = match (qcode, mode) {
-            (1, BoundMode::Abs | BoundMode::Rel | BoundMode::Psnr) => {
+            (1, BoundMode::Abs | BoundMode::Rel | BoundMode::Psnr | BoundMode::TargetRatio) => {
                 QuantizerParams::Linear { abs_bound: a, step: b, offset: c }
             }
             (2, BoundMode::PwRel) => QuantizerParams::Log { rel_bound: a, step: b, lmin: c },

@@ -82,6 +82,10 @@ pub enum ModeArg {
     PwRel,
     /// Target PSNR in dB (value-range based); the achieved PSNR is at least the bound.
     Psnr,
+    /// Target compression ratio (> 1): the encoder finds the absolute bound that reaches
+    /// it on a sample of the field, guarantees that bound and reports it.
+    #[value(name = "target_ratio", alias = "target-ratio")]
+    TargetRatio,
 }
 
 impl ModeArg {
@@ -92,6 +96,7 @@ impl ModeArg {
             ModeArg::Rel => "rel",
             ModeArg::PwRel => "pw_rel",
             ModeArg::Psnr => "psnr",
+            ModeArg::TargetRatio => "target_ratio",
         }
     }
 }
