@@ -211,11 +211,13 @@ pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<
         // ratio ~ bound^(2/3) before, until within 2% of the target.
         let original_bytes = (shape.n_values() * field.dtype().size_bytes()) as f64;
         let goal = target.ln();
-        let (mut below, mut above): (Option<(f64, f64)>, Option<(f64, f64)>) = (None, None);
+        // (ln bound, ln ratio) of the last pass below and above the target
+        let mut below: Option<(f64, f64)> = None;
+        let mut above: Option<(f64, f64)> = None;
         for _ in 0..6 {
             let QuantizerParams::Linear { abs_bound, .. } = plan.quantizer else { break };
             let achieved = original_bytes / stream.len() as f64;
-            if (achieved / target - 1.0).abs() <= 0.02 || abs_bound == 0.0 || !(range > 0.0) {
+            if (achieved / target - 1.0).abs() <= 0.02 || abs_bound == 0.0 || range <= 0.0 {
                 break;
             }
             let here = (abs_bound.ln(), achieved.ln());

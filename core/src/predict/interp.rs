@@ -41,8 +41,8 @@ fn passes(dims: &[usize; 4]) -> Vec<(usize, usize)> {
     }
     let mut out = Vec::new();
     for l in (0..levels).rev() {
-        for axis in 0..4 {
-            if dims[axis] > 1 << l {
+        for (axis, &d) in dims.iter().enumerate() {
+            if d > 1 << l {
                 out.push((1usize << l, axis));
             }
         }
