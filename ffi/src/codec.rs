@@ -30,7 +30,7 @@ use crate::types::{dims_arg, dtype_from_u32, shape_arg};
 #[allow(non_camel_case_types)]
 #[derive(Debug)]
 pub struct plume_codec {
-    opts: CompressOptions,
+    pub(crate) opts: CompressOptions,
     last_error: LastError,
 }
 
@@ -207,6 +207,15 @@ fn any_field<'a, T: Element>(values: &'a [T], shape: &'a Shape) -> FfiResult<Any
     })
 }
 
+/// Compresses `values` of `shape` under `opts` into a new stream.
+pub(crate) fn compress_values<T: Element>(
+    opts: &CompressOptions,
+    values: &[T],
+    shape: &Shape,
+) -> FfiResult<Vec<u8>> {
+    Ok(codec::compress_any(any_field(values, shape)?, opts)?.0)
+}
+
 /// The body of `plume_codec_compress_f32/_f64`.
 ///
 /// # Safety
@@ -230,7 +239,7 @@ unsafe fn compress<T: Element>(
     if out.is_null() {
         return Err(Fail::null("out"));
     }
-    let (stream, _report) = codec::compress_any(any_field(values, &shape)?, &c.opts)?;
+    let stream = compress_values(&c.opts, values, &shape)?;
     if stream.len() > out_capacity {
         return Err(Fail::new(
             PLUME_ERR_BUFFER_TOO_SMALL,
@@ -311,20 +320,26 @@ unsafe fn decompress<T: Element>(
 ) -> FfiResult<()> {
     // SAFETY: forwarded contracts.
     let stream = unsafe { arg_slice(stream, stream_len, "stream") }?;
+    // SAFETY: out has out_count writable values.
+    let out = unsafe { arg_slice_mut(out, out_count, "out") }?;
+    decompress_values(stream, out)
+}
+
+/// Decompresses a whole stream into `out`, which must hold exactly its value count.
+pub(crate) fn decompress_values<T: Element>(stream: &[u8], out: &mut [T]) -> FfiResult<()> {
     let layout = codec::inspect(stream)?;
     check_dtype::<T>(layout.header.dtype)?;
     let n = layout.header.shape.n_values();
-    if out_count != n {
+    if out.len() != n {
         return Err(Fail::new(
-            size_status(out_count < n),
+            size_status(out.len() < n),
             format!(
-                "out_count {out_count}: the stream holds {n} values of dims {:?}",
+                "out_count {}: the stream holds {n} values of dims {:?}",
+                out.len(),
                 layout.header.shape.dims()
             ),
         ));
     }
-    // SAFETY: out has out_count writable values.
-    let out = unsafe { arg_slice_mut(out, out_count, "out") }?;
     codec::decompress_into(stream, out)?;
     Ok(())
 }
@@ -408,17 +423,28 @@ unsafe fn decompress_region<T: Element>(
     let stream = unsafe { arg_slice(stream, stream_len, "stream") }?;
     // SAFETY: start and extent have ndims entries.
     let (start, extent) = unsafe { (dims_arg(ndims, start, "start")?, dims_arg(ndims, extent, "extent")?) };
+    // SAFETY: out has out_count writable values.
+    let out = unsafe { arg_slice_mut(out, out_count, "out") }?;
+    decompress_region_values(stream, start, extent, out)
+}
+
+/// Decompresses the box `start`, `extent` into `out`, which must hold exactly its volume;
+/// `out` is written only on success.
+pub(crate) fn decompress_region_values<T: Element>(
+    stream: &[u8],
+    start: &[usize],
+    extent: &[usize],
+    out: &mut [T],
+) -> FfiResult<()> {
     let layout = codec::inspect(stream)?;
     check_dtype::<T>(layout.header.dtype)?;
     let volume = extent.iter().try_fold(1usize, |a, &e| a.checked_mul(e));
-    if volume != Some(out_count) {
+    if volume != Some(out.len()) {
         return Err(Fail::new(
-            size_status(volume.is_none_or(|v| out_count < v)),
-            format!("out_count {out_count}: the region of extent {extent:?} holds {volume:?} values"),
+            size_status(volume.is_none_or(|v| out.len() < v)),
+            format!("out_count {}: the region of extent {extent:?} holds {volume:?} values", out.len()),
         ));
     }
-    // SAFETY: out has out_count writable values.
-    let out = unsafe { arg_slice_mut(out, out_count, "out") }?;
     let values: Vec<T> = codec::decompress_region(stream, start, extent)?;
     out.copy_from_slice(&values);
     Ok(())
@@ -519,14 +545,24 @@ unsafe fn compare<T: Element>(
     // SAFETY: both arrays hold n values.
     let (a, b) =
         unsafe { (arg_slice(original, n, "original")?, arg_slice(decompressed, n, "decompressed")?) };
-    let m = plume_core::metrics::compare(
-        FieldView::new(a, &shape)?,
-        b,
-        (compressed_bytes > 0).then_some(compressed_bytes as u64),
-    )?;
+    let m = compare_values(a, b, &shape, compressed_bytes)?;
     // SAFETY: checked non-NULL.
     unsafe { write_out(out, into_handle(plume_metrics::new(m))) };
     Ok(())
+}
+
+/// The metrics of `decompressed` against `original` (`compressed_bytes` 0: unknown).
+pub(crate) fn compare_values<T: Element>(
+    original: &[T],
+    decompressed: &[T],
+    shape: &Shape,
+    compressed_bytes: usize,
+) -> FfiResult<plume_core::metrics::Metrics> {
+    Ok(plume_core::metrics::compare(
+        FieldView::new(original, shape)?,
+        decompressed,
+        (compressed_bytes > 0).then_some(compressed_bytes as u64),
+    )?)
 }
 
 /// Compares a decompressed field with its original (both `ndims`/`dims`/`order` as given

@@ -29,7 +29,7 @@ impl Fail {
 
 impl From<plume_core::Error> for Fail {
     fn from(e: plume_core::Error) -> Self {
-        Fail::new(plume_status::from(&e), e.to_string())
+        Fail::new(plume_status::from(&e), e.message())
     }
 }
 

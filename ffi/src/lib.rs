@@ -39,6 +39,7 @@
 mod handle;
 mod panic;
 
+mod bridge;
 pub mod codec;
 pub mod config;
 pub mod metrics;

@@ -41,8 +41,18 @@ pub struct plume_metrics {
     last_error: LastError,
 }
 
+/// Every metric with its name, in `NAMES` order (undefined ones NaN).
+pub(crate) fn named_values(m: Metrics) -> Vec<(&'static str, f64)> {
+    let values = plume_metrics::values_of(m);
+    NAMES.iter().map(|n| n.to_str().unwrap_or("")).zip(values).collect()
+}
+
 impl plume_metrics {
     pub(crate) fn new(m: Metrics) -> Self {
+        plume_metrics { values: Self::values_of(m), last_error: LastError::default() }
+    }
+
+    fn values_of(m: Metrics) -> Vec<f64> {
         let opt = |v: Option<f64>| v.unwrap_or(f64::NAN);
         let values = vec![
             m.n_values as f64,
@@ -66,7 +76,7 @@ impl plume_metrics {
             m.nonfinite_mismatches as f64,
         ];
         debug_assert_eq!(values.len(), NAMES.len());
-        plume_metrics { values, last_error: LastError::default() }
+        values
     }
 }
 

@@ -95,7 +95,7 @@ pub extern "C" fn plume_features() -> *const c_char {
 }
 
 /// The list `plume_features` returns.
-const FEATURES: &CStr = c"cpu decks";
+const FEATURES: &CStr = c"cpu decks cxx";
 
 #[cfg(test)]
 mod tests {
