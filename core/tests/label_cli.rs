@@ -255,3 +255,68 @@ fn usage_errors_name_the_flag() {
     let err = s.fails(&["synth", "x", "--case", "jet-flame", "--dims", "16,16"], 2);
     assert!(err.contains("--dims"), "{err}");
 }
+
+/// Decodes an RGB PNG: (width, height, pixels).
+fn read_png(path: &std::path::Path) -> (usize, usize, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("open png")));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0u8; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("png frame");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    (info.width as usize, info.height as usize, buf)
+}
+
+#[test]
+fn render_fields_labels_and_panels() {
+    let s = Scratch::new("render");
+    let one = s.json(&["render", "z.png", "jf_Z.f32", "--dims", DIMS_ARG]);
+    assert_eq!(one["panels"], 1);
+    assert_eq!(one["axes"], serde_json::json!([0, 1]));
+    assert_eq!(one["fixed"], serde_json::json!([[2, 6]]));
+    let (w, h, _) = read_png(&s.path("z.png"));
+    assert_eq!(
+        (w, h),
+        (one["width"].as_u64().expect("w") as usize, one["height"].as_u64().expect("h") as usize)
+    );
+    s.ok(&["render", "w.png", "jf_YH2O.f32", "--dims", DIMS_ARG, "--scale", "log", "--range", "1e-4,0.25"]);
+    s.ok(&["render", "x.png", "jf_Z.f32", "--dims", DIMS_ARG, "--slice", "0=10"]);
+    // original | decompressed | difference.
+    s.ok(&["compress", "jf_Z.f32", "z.plume", "--dims", DIMS_ARG, "--mode", "pw_rel", "--bound", "0.1"]);
+    s.ok(&["decompress", "z.plume", "z_dec.f32"]);
+    let three = s.json(&["render", "cmp.png", "jf_Z.f32", "z_dec.f32", "--dims", DIMS_ARG]);
+    assert_eq!(three["panels"], 3);
+    assert!(three["width"].as_u64().expect("w") > 3 * one["width"].as_u64().expect("w") / 2);
+
+    // A label map: every cell has the legend's colour, index 0 at the bottom.
+    let dims = [5usize, 4];
+    let ids: Vec<u8> = (0..20u8).map(|i| (i * 3) % 5).collect();
+    s.write("l.u8", &ids);
+    s.ok(&["render", "l.png", "l.u8", "--labels", "--dims", "5,4", "--zoom", "1"]);
+    let (w, _, px) = read_png(&s.path("l.png"));
+    let colours = [[214u8, 39, 40], [255, 127, 14], [31, 119, 180], [199, 199, 199], [44, 160, 44]];
+    for hh in 0..dims[0] {
+        for v in 0..dims[1] {
+            let (x, y) = (12 + hh, 12 + dims[1] - 1 - v);
+            let k = (y * w + x) * 3;
+            assert_eq!(px[k..k + 3], colours[ids[hh * dims[1] + v] as usize], "cell ({hh}, {v})");
+        }
+    }
+    s.ok(&label_args("a.u8", &["--z", "jf_Z.f32", "--stream", "a.plume"]));
+    let lab = s.json(&["render", "lab.png", "a.plume", "a.u8", "--labels"]);
+    assert_eq!(lab["panels"], 3);
+
+    // Errors name the flag.
+    let err = s.fails(&["render", "e.png", "jf_Z.f32", "--dims", DIMS_ARG, "--slice", "2=99"], 2);
+    assert!(err.contains("--slice"), "{err}");
+    let err =
+        s.fails(&["render", "e.png", "jf_Z.f32", "--dims", DIMS_ARG, "--slice", "0=1", "--slice", "1=1"], 2);
+    assert!(err.contains("--slice"), "{err}");
+    let err = s.fails(&["render", "e.png", "jf_Z.f32", "--dims", DIMS_ARG, "--range", "1,0"], 2);
+    assert!(err.contains("--range"), "{err}");
+    let err =
+        s.fails(&["render", "e.png", "jf_Z.f32", "--dims", DIMS_ARG, "--scale", "log", "--range", "0,1"], 2);
+    assert!(err.contains("--range"), "{err}");
+    let err = s.fails(&["render", "e.png", "jf_Z.f32", "--dims", "7680"], 2);
+    assert!(err.contains("--dims"), "{err}");
+}

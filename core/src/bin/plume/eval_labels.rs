@@ -27,7 +27,7 @@ struct LabelEvalJson<'a> {
 
 /// Reads a label array: a Plume label stream (recognised by its magic; its own dims) or
 /// a raw `.u8` file of one id per cell (needs `dims`).
-fn read_labels(path: &Path, dims: Option<&Shape>) -> CliResult<(Vec<u8>, Option<Shape>)> {
+pub fn read_labels(path: &Path, dims: Option<&Shape>) -> CliResult<(Vec<u8>, Option<Shape>)> {
     let bytes = io::read_bytes(path)?;
     if bytes.starts_with(b"PLUM") {
         let (labels, shape) =

@@ -21,6 +21,7 @@ mod io;
 mod label;
 mod output;
 mod progress;
+mod render;
 mod synth;
 
 use std::process::ExitCode;
@@ -61,6 +62,9 @@ enum Command {
     Label(label::LabelArgs),
     /// Show a stream's header and block table.
     Inspect(inspect::InspectArgs),
+    /// PNG image of a 2-D slice of a field or a label map, or side-by-side panels
+    /// original | decompressed | difference.
+    Render(render::RenderArgs),
     /// Write a synthetic turbulent scalar field (f32, values in [0, 1]), or with
     /// --case jet-flame the four fields of a lifted H2 jet flame.
     Synth(synth::SynthArgs),
@@ -76,6 +80,7 @@ fn run(cli: &Cli) -> CliResult<()> {
         Command::Eval(a) => eval::run(a),
         Command::Label(a) => label::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Render(a) => render::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Extract(a) => extract::run(a),
     }
