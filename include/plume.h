@@ -23,6 +23,12 @@
 
 
 /**
+ * The number of flame-regime classes; label ids are 0..PLUME_N_CLASSES-1: 0 premixed
+ * flame, 1 non-premixed flame, 2 pure fuel, 3 pure air, 4 unburned mixture (FORMAT.md).
+ */
+#define PLUME_N_CLASSES 5
+
+/**
  * Element type of a field. Functions take it as a `uint32_t` holding one of these values
  * (any other value is rejected with `PLUME_ERR_INVALID_ARGUMENT`). The numbers are part
  * of the ABI and equal the stream format's `dtype` codes.
@@ -157,6 +163,13 @@ typedef struct plume_codec plume_codec;
  * is then the most recent failure of any of those threads.
  */
 typedef struct plume_config plume_config;
+
+/**
+ * A flame-regime labeler with fixed thresholds. Opaque; create with `plume_labeler_new`,
+ * free with `plume_labeler_free`. Immutable: every function but `_free` may be called
+ * concurrently on one labeler (the last-error message is then one of the failures).
+ */
+typedef struct plume_labeler plume_labeler;
 
 /**
  * Quality metrics of one comparison, made by `plume_codec_compare_f32/_f64`, freed with
@@ -452,6 +465,80 @@ plume_status plume_config_effective(const plume_config *cfg,
 const char *plume_config_last_error(const plume_config *cfg);
 
 /**
+ * Creates a labeler with the `label.<param>` settings of `cfg` (NULL: the defaults):
+ * `label.eps_z`, `label.h2o_frac`, `label.h2o_ref` (a number or `field_max`),
+ * `label.grad_h2o_min`, `label.flame_rule`, `label.fi_threshold`, `label.fi_grad_min`.
+ * Errors as `plume_codec_new` (message in `plume_config_last_error(cfg)`). Thread-safe.
+ */
+plume_status plume_labeler_new(const plume_config *cfg, plume_labeler **out);
+
+/**
+ * Frees a labeler. NULL does nothing. No other thread may use it during or after.
+ */
+void plume_labeler_free(plume_labeler *labeler);
+
+/**
+ * The message of the labeler's most recent failed call, or `""`. Never NULL; owned by
+ * the labeler, valid until its next failing call or `plume_labeler_free`. Thread-safe.
+ */
+const char *plume_labeler_last_error(const plume_labeler *labeler);
+
+/**
+ * Labels every cell of a field of `float`s: `y_h2`, `y_o2`, `y_h2o` (mass fractions)
+ * and `z` (the mixture fraction; NULL: Bilger's Z from the three species with the
+ * study's H2/N2 fuel and air streams), each `product(dims)` values in the same shape and
+ * `order` (a `plume_order`; unit grid spacing, domain boundaries at the array ends).
+ * Writes one class id (0..PLUME_N_CLASSES-1) per cell into `labels`, which holds exactly
+ * `labels_count` = product(dims) bytes, in the fields' memory order.
+ *
+ * Returns `PLUME_ERR_INVALID_ARGUMENT` (bad shape), `PLUME_ERR_BUFFER_TOO_SMALL`,
+ * `PLUME_ERR_NULL_POINTER` (a species field, `dims` or `labels`). Thread-safe.
+ */
+plume_status plume_labeler_label_f32(const plume_labeler *labeler,
+                                     const float *y_h2,
+                                     const float *y_o2,
+                                     const float *y_h2o,
+                                     const float *z,
+                                     size_t ndims,
+                                     const size_t *dims,
+                                     uint32_t order,
+                                     uint8_t *labels,
+                                     size_t labels_count);
+
+/**
+ * As `plume_labeler_label_f32`, for fields of `double`s.
+ */
+plume_status plume_labeler_label_f64(const plume_labeler *labeler,
+                                     const double *y_h2,
+                                     const double *y_o2,
+                                     const double *y_h2o,
+                                     const double *z,
+                                     size_t ndims,
+                                     const size_t *dims,
+                                     uint32_t order,
+                                     uint8_t *labels,
+                                     size_t labels_count);
+
+/**
+ * The label error of `recomputed` against `reference` (both `n` class ids, e.g. labels
+ * of the original and of the decompressed fields): writes the fraction of cells whose
+ * label differs to `*error_fraction`, and, when `per_class` is non-NULL, the fraction
+ * per reference class (NaN for an absent class) to `per_class[0..PLUME_N_CLASSES)`,
+ * which must then hold `per_class_capacity` >= PLUME_N_CLASSES entries.
+ *
+ * Returns `PLUME_ERR_INVALID_ARGUMENT` on an id above 4, `PLUME_ERR_BUFFER_TOO_SMALL`
+ * when `per_class_capacity` is too small, `PLUME_ERR_NULL_POINTER`. Outputs are written
+ * only on success. Thread-safe.
+ */
+plume_status plume_labeler_label_error(const plume_labeler *labeler,
+                                       const uint8_t *reference,
+                                       const uint8_t *recomputed,
+                                       size_t n,
+                                       double *error_fraction,
+                                       double *per_class,
+                                       size_t per_class_capacity);
+
+/**
  * Frees a metrics object. NULL does nothing. Not to be called concurrently with other uses.
  */
 void plume_metrics_free(plume_metrics *metrics);
@@ -581,8 +668,8 @@ uint32_t plume_version_patch(void);
 /**
  * The features compiled into this library, as a static, space-separated, NUL-terminated
  * list: `"cpu"` (the CPU engine, always), `"decks"` (`plume_config_load`), `"cxx"` (the
- * C++ bridge behind `plume.hpp`); later builds may add `"cuda"`, `"mpi"`, `"hdf5"`,
- * `"label"`. Test for a word, not the whole string. Never NULL, never to be freed.
+ * C++ bridge behind `plume.hpp`), `"label"` (`plume_labeler`); later builds may add
+ * `"cuda"`, `"mpi"`, `"hdf5"`. Test for a word, not the whole string. Never NULL, never to be freed.
  * Thread-safe.
  */
 const char *plume_features(void);

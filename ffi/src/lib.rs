@@ -26,6 +26,7 @@
 //! - [`codec`]: `plume_codec`, compress/decompress buffer to buffer, sub-boxes, metrics.
 //! - [`stream_info`]: `plume_stream_info`, what a stream holds.
 //! - [`metrics`]: `plume_metrics`, quality of a reconstruction.
+//! - [`labeler`]: `plume_labeler`, flame-regime labels of four fields and label error.
 //!
 //! # Safety
 //! One contract covers every `unsafe extern "C"` function here, so it is stated once
@@ -42,6 +43,7 @@ mod panic;
 mod bridge;
 pub mod codec;
 pub mod config;
+pub mod labeler;
 pub mod metrics;
 pub mod status;
 pub mod stream_info;
@@ -50,6 +52,7 @@ pub mod version;
 
 pub use codec::*;
 pub use config::*;
+pub use labeler::*;
 pub use metrics::*;
 pub use status::{plume_status, plume_status_str};
 pub use stream_info::*;

@@ -86,8 +86,8 @@ pub extern "C" fn plume_version_patch() -> u32 {
 
 /// The features compiled into this library, as a static, space-separated, NUL-terminated
 /// list: `"cpu"` (the CPU engine, always), `"decks"` (`plume_config_load`), `"cxx"` (the
-/// C++ bridge behind `plume.hpp`); later builds may add `"cuda"`, `"mpi"`, `"hdf5"`,
-/// `"label"`. Test for a word, not the whole string. Never NULL, never to be freed.
+/// C++ bridge behind `plume.hpp`), `"label"` (`plume_labeler`); later builds may add
+/// `"cuda"`, `"mpi"`, `"hdf5"`. Test for a word, not the whole string. Never NULL, never to be freed.
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn plume_features() -> *const c_char {
@@ -95,7 +95,7 @@ pub extern "C" fn plume_features() -> *const c_char {
 }
 
 /// The list `plume_features` returns.
-const FEATURES: &CStr = c"cpu decks cxx";
+const FEATURES: &CStr = c"cpu decks cxx label";
 
 #[cfg(test)]
 mod tests {

@@ -318,6 +318,63 @@ static void test_status_paths(void) {
   plume_codec_free(NULL);
 }
 
+/* The labeler: NULLs, shapes, a 1-D mixing layer whose classes are known, label error. */
+static void test_labeler(void) {
+  enum { N = 200 };
+  float h2[N], o2[N], h2o[N], z[N];
+  for (int i = 0; i < N; i++) {
+    float zi = (float)i / (N - 1); /* 0 (air) .. 1 (fuel) */
+    z[i] = zi;
+    h2[i] = 0.0283f * zi;           /* fuel stream: H2 diluted in N2 */
+    o2[i] = 0.233f * (1.0f - zi);
+    h2o[i] = 0.0f;
+  }
+  size_t dims[1] = {N};
+  uint8_t labels[N], again[N];
+  plume_labeler *lab = NULL;
+  CHECK_STATUS(plume_labeler_new(NULL, NULL), PLUME_ERR_NULL_POINTER);
+  CHECK_STATUS(plume_labeler_new(NULL, &lab), PLUME_OK);
+  CHECK_STATUS(plume_labeler_label_f32(NULL, h2, o2, h2o, z, 1, dims, PLUME_ORDER_C, labels, N),
+               PLUME_ERR_NULL_POINTER);
+  CHECK_STATUS(plume_labeler_label_f32(lab, NULL, o2, h2o, z, 1, dims, PLUME_ORDER_C, labels, N),
+               PLUME_ERR_NULL_POINTER);
+  CHECK(contains(plume_labeler_last_error(lab), "y_h2"));
+  CHECK_STATUS(plume_labeler_label_f32(lab, h2, o2, h2o, z, 0, dims, PLUME_ORDER_C, labels, N),
+               PLUME_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(plume_labeler_label_f32(lab, h2, o2, h2o, z, 1, dims, PLUME_ORDER_C, labels, N - 1),
+               PLUME_ERR_BUFFER_TOO_SMALL);
+  CHECK_STATUS(plume_labeler_label_f32(lab, h2, o2, h2o, z, 1, dims, PLUME_ORDER_C, labels, N), PLUME_OK);
+  CHECK(labels[0] == 3);     /* pure air */
+  CHECK(labels[N - 1] == 2); /* pure fuel */
+  CHECK(labels[N / 2] == 4); /* no water: unburned mixture */
+  /* Z from the species (Bilger) instead of a supplied field */
+  CHECK_STATUS(plume_labeler_label_f32(lab, h2, o2, h2o, NULL, 1, dims, PLUME_ORDER_C, again, N), PLUME_OK);
+  double frac = -1, per_class[PLUME_N_CLASSES];
+  CHECK_STATUS(plume_labeler_label_error(lab, labels, labels, N, &frac, per_class, 2), PLUME_ERR_BUFFER_TOO_SMALL);
+  CHECK(frac == -1);
+  CHECK_STATUS(plume_labeler_label_error(lab, labels, labels, N, &frac, per_class, PLUME_N_CLASSES), PLUME_OK);
+  CHECK(frac == 0.0);
+  again[N / 2] = 0;
+  CHECK_STATUS(plume_labeler_label_error(lab, labels, again, N, &frac, NULL, 0), PLUME_OK);
+  CHECK(frac > 0.0 && frac <= 0.5);
+  again[0] = 9;
+  CHECK_STATUS(plume_labeler_label_error(lab, labels, again, N, &frac, NULL, 0), PLUME_ERR_INVALID_ARGUMENT);
+  /* thresholds from a config */
+  plume_config *cfg = NULL;
+  CHECK_STATUS(plume_config_new(&cfg), PLUME_OK);
+  CHECK_STATUS(plume_config_set(cfg, "label.eps_z", "0.9"), PLUME_ERR_INVALID_ARGUMENT);
+  CHECK(contains(plume_config_last_error(cfg), "label.eps_z"));
+  CHECK_STATUS(plume_config_set(cfg, "label.eps_z", "0.2"), PLUME_OK);
+  plume_labeler *wide = NULL;
+  CHECK_STATUS(plume_labeler_new(cfg, &wide), PLUME_OK);
+  CHECK_STATUS(plume_labeler_label_f32(wide, h2, o2, h2o, z, 1, dims, PLUME_ORDER_C, again, N), PLUME_OK);
+  CHECK(again[30] == 3 && labels[30] == 4); /* Z = 0.15: pure air only with the wider margin */
+  plume_labeler_free(wide);
+  plume_config_free(cfg);
+  plume_labeler_free(lab);
+  plume_labeler_free(NULL);
+}
+
 /* Compresses a real field under `mode`/`bound`, checks the bound on every value, a
  * sub-box against the full decode, and prints the metrics. */
 static void round_trip_f32(const char *dir, const char *file, size_t ndims, const size_t *dims, const char *mode,
@@ -451,6 +508,7 @@ int main(int argc, char **argv) {
   test_version_and_status();
   test_config(tmp);
   test_status_paths();
+  test_labeler();
   size_t wmag[3] = {91, 91, 91};
   round_trip_f32(dir, "sperr_wmag91.f32", 3, wmag, "rel", "1e-3", "ratio");
   round_trip_f32(dir, "sperr_wmag91.f32", 3, wmag, "abs", "0.5", "fast");

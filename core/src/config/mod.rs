@@ -22,6 +22,7 @@
 //! | `output` | a path | `plume_out/` |
 //! | `disable` | boolean | `off` |
 //! | `field.<NAME>.mode`, `field.<NAME>.error_bound`, `field.<NAME>.encoding` | per-field overrides | the global value |
+//! | `label.<param>` (`eps_z`, `h2o_frac`, `h2o_ref`, `grad_h2o_min`, `flame_rule`, `fi_threshold`, `fi_grad_min`) | the labeler's thresholds ([`LabelParams`]) | [`LabelParams::default`] |
 //!
 //! Environment: `PLUME_MODE`, `PLUME_ERROR_BOUND`, `PLUME_ENCODING`, `PLUME_BLOCK_DIMS`,
 //! `PLUME_ZSTD_LEVEL`, `PLUME_FIELDS`, `PLUME_LABEL`, `PLUME_OUTPUT`, `PLUME_DISABLE`, and
@@ -40,6 +41,7 @@ use crate::bound::ErrorBound;
 use crate::codec::{CompressOptions, Encoding};
 use crate::error::{Error, Result};
 use crate::field::MAX_DIMS;
+use crate::label::LabelParams;
 
 /// Where a value came from, lowest precedence first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +86,8 @@ enum Kind {
     Names,
     Bool,
     Path,
+    /// A labeler parameter (`label.<name>`, see [`LabelParams::set`]).
+    LabelParam,
 }
 
 /// The top-level keys, their kind and default (as text, parsed like any other value).
@@ -109,6 +113,15 @@ fn lookup(key: &str) -> Result<(String, Kind)> {
     let k = k.strip_prefix("plume.").unwrap_or(&k).to_string();
     if let Some(&(_, kind, _)) = KEYS.iter().find(|(name, _, _)| *name == k) {
         return Ok((k, kind));
+    }
+    if let Some(name) = k.strip_prefix("label.") {
+        if LabelParams::NAMES.contains(&name) {
+            return Ok((k.clone(), Kind::LabelParam));
+        }
+        return Err(Error::invalid(format!(
+            "unknown key '{key}': labeler parameters are label.<{}>",
+            LabelParams::NAMES.join("|")
+        )));
     }
     if let Some(rest) = k.strip_prefix("field.") {
         if let Some((name, sub)) = rest.rsplit_once('.') {
@@ -188,6 +201,13 @@ fn check(key: &str, kind: Kind, value: &str) -> Result<String> {
         Kind::Bool => parse_bool(v)
             .map(|b| if b { "on" } else { "off" }.to_string())
             .ok_or_else(|| bad("is not a boolean (on/off, true/false, yes/no, 1/0, .true./.false.)")),
+        Kind::LabelParam => {
+            let name = key.strip_prefix("label.").unwrap_or(key);
+            LabelParams::default()
+                .set(name, v)
+                .map_err(|e| Error::invalid(format!("key '{key}': {}", e.message())))?;
+            Ok(v.to_string())
+        }
         Kind::Path => {
             if v.is_empty() {
                 return Err(bad("must not be empty"));
@@ -237,6 +257,8 @@ pub struct Settings {
     pub output: String,
     /// `PLUME_DISABLE=1` / `disable = on`: the session does nothing.
     pub disable: bool,
+    /// The labeler's thresholds (`label.<name>` keys over [`LabelParams::default`]).
+    pub label_params: LabelParams,
     /// Per-field overrides: field name to (bound, encoding).
     pub per_field: BTreeMap<String, (ErrorBound, Encoding)>,
     /// Every key's effective value and origin, in key order (for echoing and storing).
@@ -374,6 +396,18 @@ impl Config {
         let output = value("output")?.0;
         let disable = parse_bool(&value("disable")?.0).unwrap_or(false);
 
+        let mut label_params = LabelParams::default();
+        for name in LabelParams::NAMES {
+            let key = format!("label.{name}");
+            let (v, o) = self.get(&key)?;
+            if o != Origin::Default {
+                label_params
+                    .set(name, &v)
+                    .map_err(|e| Error::invalid(format!("key '{key}' ({o}): {}", e.message())))?;
+                effective.push((key, v, o));
+            }
+        }
+
         // Per-field overrides: every field named by any layer.
         let mut names: Vec<String> = self
             .layers
@@ -415,6 +449,7 @@ impl Config {
             label,
             output,
             disable,
+            label_params,
             per_field,
             effective,
         })

@@ -137,3 +137,21 @@ fn deck_formats_are_detected() {
     assert_eq!(deck::detect("[plume]\nmode = 'abs'"), DeckFormat::Toml);
     assert_eq!(deck::detect("&plume mode='abs' /"), DeckFormat::Namelist);
 }
+
+#[test]
+fn labeler_parameters_are_keys() {
+    let mut c = Config::new();
+    c.set("label.eps_z", "0.02").unwrap();
+    c.set("plume.label.flame_rule", "gradient").unwrap();
+    let e = c.set("label.eps_z", "0.7").unwrap_err();
+    assert!(e.message().contains("label.eps_z"), "{e}");
+    let e = c.set("label.colour", "1").unwrap_err();
+    assert!(e.message().contains("label.colour"), "{e}");
+    c.set("label", "on").unwrap();
+    deck(&mut c, "[plume.label]\nh2o_frac = 0.2\n").unwrap();
+    let s = c.resolve().unwrap();
+    assert!(s.label);
+    assert_eq!(s.label_params.eps_z, 0.02);
+    assert_eq!(s.label_params.h2o_frac, 0.2);
+    assert_eq!(s.label_params.flame_rule, crate::label::FlameRule::parse("gradient").unwrap());
+}
