@@ -507,3 +507,119 @@ fn label_error_of_lossy_features() {
     let diag: u64 = (0..N_CLASSES).map(|c| e.confusion[c][c]).sum();
     assert_eq!(e.n_cells - diag, e.n_changed);
 }
+
+/// A flame profile made by `tests/data/make_flames.py` (Cantera): columns by name.
+struct Profile {
+    names: Vec<String>,
+    rows: Vec<Vec<f64>>,
+}
+
+impl Profile {
+    fn load(name: &str) -> Profile {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut lines = text.lines();
+        let names = lines.next().expect("header").split(',').map(str::to_string).collect();
+        let rows = lines
+            .map(|l| l.split(',').map(|v| v.parse::<f64>().expect("number")).collect::<Vec<f64>>())
+            .collect();
+        Profile { names, rows }
+    }
+
+    fn col(&self, name: &str) -> Vec<f64> {
+        let k = self.names.iter().position(|n| n == name).unwrap_or_else(|| panic!("no column {name}"));
+        self.rows.iter().map(|r| r[k]).collect()
+    }
+
+    /// Labels with Bilger's Z from all nine species, on the profile's own non-uniform grid.
+    fn labels(&self, params: &LabelParams) -> Vec<u8> {
+        let x = self.col("x_m");
+        let shape = Shape::new(&[x.len()], Order::C).expect("shape");
+        let (h2, o2, h2o) = (self.col("Y_H2"), self.col("Y_O2"), self.col("Y_H2O"));
+        let minor_names = ["H", "O", "OH", "HO2", "H2O2", "N2"];
+        let minor_cols: Vec<Vec<f64>> = minor_names.iter().map(|n| self.col(&format!("Y_{n}"))).collect();
+        let minor: Vec<(Species, &[f64])> = minor_names
+            .iter()
+            .zip(&minor_cols)
+            .map(|(n, c)| (Species::parse(n).expect("species"), &c[..]))
+            .collect();
+        let bilger = Bilger::default();
+        let sp = SpeciesFields { y_h2: &h2, y_o2: &o2, y_h2o: &h2o };
+        let grid = LabelGrid::new(&shape).with_coords(0, &x);
+        label_field(&sp, &ZInput::Bilger { bilger: &bilger, minor: &minor }, &grid, params)
+            .expect("label")
+            .values
+    }
+}
+
+#[test]
+fn real_premixed_flames_are_premixed_where_heat_is_released() {
+    // Cantera FreeFlames of the study's streams mixed lean, stoichiometric and rich. Heat
+    // release starts where water is only ~1% of its peak: the default product threshold
+    // (10% of the Burke-Schumann peak) leaves that leading edge unburned mixture, but never
+    // calls a heat-releasing cell non-premixed; adding the gradient criterion (in physical
+    // units, per metre) catches the leading edge too. The main reaction zone is where heat
+    // release exceeds a quarter of its peak: behind it, in the rich flame, radical
+    // recombination (H + H -> H2) makes Y_H2 rise again while Y_O2 still falls, so the
+    // Takeno index turns negative where heat release is ~20% of the peak (a known property
+    // of the index with H2 as the fuel species, not a labeler error).
+    let either = LabelParams { flame_rule: FlameRule::Either, grad_h2o_min: 20.0, ..LabelParams::default() };
+    for name in ["premixed_h2_z012.csv", "premixed_h2_z020.csv", "premixed_h2_z030.csv"] {
+        let p = Profile::load(name);
+        let hrr = p.col("hrr_W_m3");
+        let peak = hrr.iter().copied().fold(0.0f64, f64::max);
+        let total: f64 = hrr.iter().map(|q| q.max(0.0)).sum();
+        for (rule, params) in [("product", LabelParams::default()), ("either", either.clone())] {
+            let labels = p.labels(&params);
+            let (mut n_zone, mut n_premixed, mut hrr_premixed) = (0, 0, 0.0);
+            for (i, &q) in hrr.iter().enumerate() {
+                if labels[i] == Class::PremixedFlame.id() {
+                    hrr_premixed += q.max(0.0);
+                }
+                if q >= 0.25 * peak {
+                    n_zone += 1;
+                    n_premixed += usize::from(labels[i] == Class::PremixedFlame.id());
+                    assert_ne!(labels[i], Class::NonPremixedFlame.id(), "{name} {rule}: row {i}");
+                }
+            }
+            let share = hrr_premixed / total;
+            println!("{name} {rule}: {n_premixed} of {n_zone} cells with heat release >= 25% of the peak premixed, {share:.3} of the heat release");
+            assert!(n_zone >= 10, "{name}: {n_zone} cells");
+            assert!(share > 0.8, "{name} {rule}: premixed share of the heat release {share}");
+            if rule == "either" {
+                assert_eq!(n_premixed, n_zone, "{name}: heat-releasing cells not premixed");
+                assert!(share > 0.93, "{name} {rule}: premixed share of the heat release {share}");
+            }
+            assert_eq!(labels[0], Class::UnburnedMixture.id(), "{name}: fresh mixture");
+        }
+    }
+}
+
+#[test]
+fn real_counterflow_flame_is_non_premixed_where_heat_is_released() {
+    let p = Profile::load("counterflow_h2n2_air.csv");
+    let labels = p.labels(&LabelParams::default());
+    let hrr = p.col("hrr_W_m3");
+    let peak = hrr.iter().copied().fold(0.0f64, f64::max);
+    let mut n_zone = 0;
+    for (i, &q) in hrr.iter().enumerate() {
+        if q >= 0.1 * peak {
+            n_zone += 1;
+            assert_eq!(labels[i], Class::NonPremixedFlame.id(), "row {i}: label {}", labels[i]);
+        }
+    }
+    assert!(n_zone >= 10, "{n_zone} cells");
+    assert!(labels.iter().all(|&l| l != Class::PremixedFlame.id()), "premixed cells in a diffusion flame");
+    assert_eq!(labels[0], Class::PureFuel.id());
+    assert_eq!(*labels.last().expect("rows"), Class::PureAir.id());
+    // Bilger's Z of the real profile runs from 1 (fuel inlet) to 0 (air inlet).
+    let bilger = Bilger::default();
+    let row = |i: usize| -> Vec<(Species, f64)> {
+        ["H2", "O2", "H2O", "H", "O", "OH", "HO2", "H2O2", "N2"]
+            .iter()
+            .map(|n| (Species::parse(n).expect("species"), p.col(&format!("Y_{n}"))[i]))
+            .collect()
+    };
+    assert!((bilger.mixture_fraction(&row(0)) - 1.0).abs() < 1e-6);
+    assert!(bilger.mixture_fraction(&row(p.rows.len() - 1)).abs() < 1e-6);
+}
