@@ -35,6 +35,8 @@ module plume
   public :: plume_codec_new, plume_codec_free, plume_codec_last_error
   public :: plume_compress, plume_decompress, plume_compare
   public :: plume_metrics_get, plume_metrics_free
+  public :: plume_labeler, plume_labeler_new, plume_labeler_free, plume_labeler_last_error
+  public :: plume_label, plume_label_error
   public :: plume_status_str, plume_version
   public :: int8, int64, real32, real64
 
@@ -43,6 +45,9 @@ module plume
     PLUME_ERR_UNSUPPORTED = 2, PLUME_ERR_CORRUPT_STREAM = 3, PLUME_ERR_IO = 4, &
     PLUME_ERR_MPI = 5, PLUME_ERR_DEVICE = 6, PLUME_ERR_BOUND_VIOLATED = 7, &
     PLUME_ERR_PANIC = 100, PLUME_ERR_NULL_POINTER = 101, PLUME_ERR_BUFFER_TOO_SMALL = 102
+  !> Flame-regime classes: 0 premixed flame, 1 non-premixed flame, 2 pure fuel,
+  !> 3 pure air, 4 unburned mixture.
+  integer, parameter, public :: PLUME_N_CLASSES = 5
   integer(c_int32_t), parameter :: PLUME_DTYPE_F32 = 1, PLUME_DTYPE_F64 = 2
   integer(c_int32_t), parameter :: PLUME_ORDER_FORTRAN = 1
 
@@ -60,6 +65,25 @@ module plume
   type :: plume_metrics
     type(c_ptr) :: ptr = c_null_ptr
   end type plume_metrics
+
+  !> A flame-regime labeler (plume_labeler in C).
+  type :: plume_labeler
+    type(c_ptr) :: ptr = c_null_ptr
+  end type plume_labeler
+
+  !> call plume_label(labeler, y_h2, y_o2, y_h2o, labels, ierr [, z]): one class id per
+  !> cell into the integer(int8) array `labels` of the fields' shape; without `z`, Bilger's
+  !> mixture fraction is computed from the species.
+  interface plume_label
+    module procedure label_r4_1, label_r4_2, label_r4_3, label_r4_4
+    module procedure label_r8_1, label_r8_2, label_r8_3, label_r8_4
+  end interface plume_label
+
+  !> call plume_label_error(labeler, reference, recomputed, error_fraction, ierr [, per_class]):
+  !> the fraction of cells whose class differs (and per reference class).
+  interface plume_label_error
+    module procedure label_error_1, label_error_2, label_error_3, label_error_4
+  end interface plume_label_error
 
   !> call plume_compress(codec, values, stream, ierr): compresses a real32/real64 array of
   !> rank 1 to 4 into `stream` (allocated here to the stream's exact length).
@@ -219,6 +243,47 @@ module plume
       import :: c_ptr
       type(c_ptr), value :: m
     end subroutine c_metrics_free
+    function c_labeler_new(cfg, out) bind(C, name="plume_labeler_new") result(s)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: cfg
+      type(c_ptr), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_labeler_new
+    subroutine c_labeler_free(l) bind(C, name="plume_labeler_free")
+      import :: c_ptr
+      type(c_ptr), value :: l
+    end subroutine c_labeler_free
+    function c_labeler_last_error(l) bind(C, name="plume_labeler_last_error") result(p)
+      import :: c_ptr
+      type(c_ptr), value :: l
+      type(c_ptr) :: p
+    end function c_labeler_last_error
+    function c_label_f32(l, h2, o2, h2o, z, ndims, dims, order, labels, count) &
+        bind(C, name="plume_labeler_label_f32") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: l, h2, o2, h2o, z, labels
+      integer(c_size_t), value :: ndims, count
+      integer(c_size_t), intent(in) :: dims(*)
+      integer(c_int32_t), value :: order
+      integer(c_int32_t) :: s
+    end function c_label_f32
+    function c_label_f64(l, h2, o2, h2o, z, ndims, dims, order, labels, count) &
+        bind(C, name="plume_labeler_label_f64") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: l, h2, o2, h2o, z, labels
+      integer(c_size_t), value :: ndims, count
+      integer(c_size_t), intent(in) :: dims(*)
+      integer(c_int32_t), value :: order
+      integer(c_int32_t) :: s
+    end function c_label_f64
+    function c_label_error(l, a, b, n, frac, per_class, cap) &
+        bind(C, name="plume_labeler_label_error") result(s)
+      import :: c_ptr, c_int32_t, c_size_t, c_double
+      type(c_ptr), value :: l, a, b, per_class
+      integer(c_size_t), value :: n, cap
+      real(c_double), intent(out) :: frac
+      integer(c_int32_t) :: s
+    end function c_label_error
   end interface
 
 contains
@@ -347,6 +412,47 @@ contains
     metrics%ptr = c_null_ptr
   end subroutine plume_metrics_free
 
+  !> Creates a labeler with cfg's label.<param> thresholds.
+  subroutine plume_labeler_new(cfg, labeler, ierr)
+    type(plume_config), intent(in) :: cfg
+    type(plume_labeler), intent(out) :: labeler
+    integer, intent(out) :: ierr
+    ierr = int(c_labeler_new(cfg%ptr, labeler%ptr))
+  end subroutine plume_labeler_new
+
+  !> Frees a labeler (a null one is ignored) and nullifies the handle.
+  subroutine plume_labeler_free(labeler)
+    type(plume_labeler), intent(inout) :: labeler
+    call c_labeler_free(labeler%ptr)
+    labeler%ptr = c_null_ptr
+  end subroutine plume_labeler_free
+
+  !> The message of the labeler's last failed call.
+  function plume_labeler_last_error(labeler) result(s)
+    type(plume_labeler), intent(in) :: labeler
+    character(len=:), allocatable :: s
+    s = from_c(c_labeler_last_error(labeler%ptr))
+  end function plume_labeler_last_error
+
+  subroutine label_error_any(labeler, a, b, na, nb, error_fraction, ierr, per_class)
+    type(plume_labeler), intent(in) :: labeler
+    type(c_ptr), intent(in) :: a, b
+    integer(c_size_t), intent(in) :: na, nb
+    real(real64), intent(out) :: error_fraction
+    integer, intent(out) :: ierr
+    real(real64), intent(out), target, optional :: per_class(PLUME_N_CLASSES)
+    real(c_double) :: frac
+    real(c_double), target :: pc(PLUME_N_CLASSES)
+    if (na /= nb) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    ierr = int(c_label_error(labeler%ptr, a, b, na, frac, c_loc(pc), int(PLUME_N_CLASSES, c_size_t)))
+    if (ierr /= PLUME_OK) return
+    error_fraction = frac
+    if (present(per_class)) per_class = pc
+  end subroutine label_error_any
+
   ! --- rank- and kind-agnostic workers ----------------------------------------------
 
   subroutine compress_any(codec, dtype, values, n, dims, stream, ierr)
@@ -377,8 +483,7 @@ contains
     stream(:) = buf(1:len)
   end subroutine compress_any
 
-  ! `dims` is kept for a shape check against the stream once plume.h exposes one cheaply;
-  ! today the C library checks the value count.
+  ! The C library checks the value count against the stream; `dims` only guards rank 0.
   subroutine decompress_any(codec, dtype, stream, values, n, dims, ierr)
     type(plume_codec), intent(in) :: codec
     integer(c_int32_t), intent(in) :: dtype
@@ -389,6 +494,10 @@ contains
     type(c_ptr) :: p
     p = values
     if (n == 0) p = c_null_ptr
+    if (size(dims) == 0) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
     if (dtype == PLUME_DTYPE_F32) then
       ierr = int(c_decompress_f32(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), p, n))
     else
@@ -651,4 +760,187 @@ contains
                      int(compressed_bytes, c_size_t), metrics, ierr)
   end subroutine compare_r8_4
 
+  subroutine label_r4_1(labeler, y_h2, y_o2, y_h2o, labels, ierr, z)
+    type(plume_labeler), intent(in) :: labeler
+    real(real32), intent(in), target, contiguous :: y_h2(:), y_o2(:), y_h2o(:)
+    integer(int8), intent(inout), target, contiguous :: labels(:)
+    integer, intent(out) :: ierr
+    real(real32), intent(in), target, contiguous, optional :: z(:)
+    type(c_ptr) :: zp
+    zp = c_null_ptr
+    if (present(z)) zp = c_loc(z)
+    if (any(shape(y_o2) /= shape(y_h2)) .or. any(shape(y_h2o) /= shape(y_h2))) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    ierr = int(c_label_f32(labeler%ptr, c_loc(y_h2), c_loc(y_o2), c_loc(y_h2o), zp, &
+                            int(1, c_size_t), shape(y_h2, kind=c_size_t), PLUME_ORDER_FORTRAN, &
+                            c_loc(labels), size(labels, kind=c_size_t)))
+  end subroutine label_r4_1
+
+  subroutine label_r4_2(labeler, y_h2, y_o2, y_h2o, labels, ierr, z)
+    type(plume_labeler), intent(in) :: labeler
+    real(real32), intent(in), target, contiguous :: y_h2(:,:), y_o2(:,:), y_h2o(:,:)
+    integer(int8), intent(inout), target, contiguous :: labels(:,:)
+    integer, intent(out) :: ierr
+    real(real32), intent(in), target, contiguous, optional :: z(:,:)
+    type(c_ptr) :: zp
+    zp = c_null_ptr
+    if (present(z)) zp = c_loc(z)
+    if (any(shape(y_o2) /= shape(y_h2)) .or. any(shape(y_h2o) /= shape(y_h2))) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    ierr = int(c_label_f32(labeler%ptr, c_loc(y_h2), c_loc(y_o2), c_loc(y_h2o), zp, &
+                            int(2, c_size_t), shape(y_h2, kind=c_size_t), PLUME_ORDER_FORTRAN, &
+                            c_loc(labels), size(labels, kind=c_size_t)))
+  end subroutine label_r4_2
+
+  subroutine label_r4_3(labeler, y_h2, y_o2, y_h2o, labels, ierr, z)
+    type(plume_labeler), intent(in) :: labeler
+    real(real32), intent(in), target, contiguous :: y_h2(:,:,:), y_o2(:,:,:), y_h2o(:,:,:)
+    integer(int8), intent(inout), target, contiguous :: labels(:,:,:)
+    integer, intent(out) :: ierr
+    real(real32), intent(in), target, contiguous, optional :: z(:,:,:)
+    type(c_ptr) :: zp
+    zp = c_null_ptr
+    if (present(z)) zp = c_loc(z)
+    if (any(shape(y_o2) /= shape(y_h2)) .or. any(shape(y_h2o) /= shape(y_h2))) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    ierr = int(c_label_f32(labeler%ptr, c_loc(y_h2), c_loc(y_o2), c_loc(y_h2o), zp, &
+                            int(3, c_size_t), shape(y_h2, kind=c_size_t), PLUME_ORDER_FORTRAN, &
+                            c_loc(labels), size(labels, kind=c_size_t)))
+  end subroutine label_r4_3
+
+  subroutine label_r4_4(labeler, y_h2, y_o2, y_h2o, labels, ierr, z)
+    type(plume_labeler), intent(in) :: labeler
+    real(real32), intent(in), target, contiguous :: y_h2(:,:,:,:), y_o2(:,:,:,:), y_h2o(:,:,:,:)
+    integer(int8), intent(inout), target, contiguous :: labels(:,:,:,:)
+    integer, intent(out) :: ierr
+    real(real32), intent(in), target, contiguous, optional :: z(:,:,:,:)
+    type(c_ptr) :: zp
+    zp = c_null_ptr
+    if (present(z)) zp = c_loc(z)
+    if (any(shape(y_o2) /= shape(y_h2)) .or. any(shape(y_h2o) /= shape(y_h2))) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    ierr = int(c_label_f32(labeler%ptr, c_loc(y_h2), c_loc(y_o2), c_loc(y_h2o), zp, &
+                            int(4, c_size_t), shape(y_h2, kind=c_size_t), PLUME_ORDER_FORTRAN, &
+                            c_loc(labels), size(labels, kind=c_size_t)))
+  end subroutine label_r4_4
+
+  subroutine label_r8_1(labeler, y_h2, y_o2, y_h2o, labels, ierr, z)
+    type(plume_labeler), intent(in) :: labeler
+    real(real64), intent(in), target, contiguous :: y_h2(:), y_o2(:), y_h2o(:)
+    integer(int8), intent(inout), target, contiguous :: labels(:)
+    integer, intent(out) :: ierr
+    real(real64), intent(in), target, contiguous, optional :: z(:)
+    type(c_ptr) :: zp
+    zp = c_null_ptr
+    if (present(z)) zp = c_loc(z)
+    if (any(shape(y_o2) /= shape(y_h2)) .or. any(shape(y_h2o) /= shape(y_h2))) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    ierr = int(c_label_f64(labeler%ptr, c_loc(y_h2), c_loc(y_o2), c_loc(y_h2o), zp, &
+                            int(1, c_size_t), shape(y_h2, kind=c_size_t), PLUME_ORDER_FORTRAN, &
+                            c_loc(labels), size(labels, kind=c_size_t)))
+  end subroutine label_r8_1
+
+  subroutine label_r8_2(labeler, y_h2, y_o2, y_h2o, labels, ierr, z)
+    type(plume_labeler), intent(in) :: labeler
+    real(real64), intent(in), target, contiguous :: y_h2(:,:), y_o2(:,:), y_h2o(:,:)
+    integer(int8), intent(inout), target, contiguous :: labels(:,:)
+    integer, intent(out) :: ierr
+    real(real64), intent(in), target, contiguous, optional :: z(:,:)
+    type(c_ptr) :: zp
+    zp = c_null_ptr
+    if (present(z)) zp = c_loc(z)
+    if (any(shape(y_o2) /= shape(y_h2)) .or. any(shape(y_h2o) /= shape(y_h2))) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    ierr = int(c_label_f64(labeler%ptr, c_loc(y_h2), c_loc(y_o2), c_loc(y_h2o), zp, &
+                            int(2, c_size_t), shape(y_h2, kind=c_size_t), PLUME_ORDER_FORTRAN, &
+                            c_loc(labels), size(labels, kind=c_size_t)))
+  end subroutine label_r8_2
+
+  subroutine label_r8_3(labeler, y_h2, y_o2, y_h2o, labels, ierr, z)
+    type(plume_labeler), intent(in) :: labeler
+    real(real64), intent(in), target, contiguous :: y_h2(:,:,:), y_o2(:,:,:), y_h2o(:,:,:)
+    integer(int8), intent(inout), target, contiguous :: labels(:,:,:)
+    integer, intent(out) :: ierr
+    real(real64), intent(in), target, contiguous, optional :: z(:,:,:)
+    type(c_ptr) :: zp
+    zp = c_null_ptr
+    if (present(z)) zp = c_loc(z)
+    if (any(shape(y_o2) /= shape(y_h2)) .or. any(shape(y_h2o) /= shape(y_h2))) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    ierr = int(c_label_f64(labeler%ptr, c_loc(y_h2), c_loc(y_o2), c_loc(y_h2o), zp, &
+                            int(3, c_size_t), shape(y_h2, kind=c_size_t), PLUME_ORDER_FORTRAN, &
+                            c_loc(labels), size(labels, kind=c_size_t)))
+  end subroutine label_r8_3
+
+  subroutine label_r8_4(labeler, y_h2, y_o2, y_h2o, labels, ierr, z)
+    type(plume_labeler), intent(in) :: labeler
+    real(real64), intent(in), target, contiguous :: y_h2(:,:,:,:), y_o2(:,:,:,:), y_h2o(:,:,:,:)
+    integer(int8), intent(inout), target, contiguous :: labels(:,:,:,:)
+    integer, intent(out) :: ierr
+    real(real64), intent(in), target, contiguous, optional :: z(:,:,:,:)
+    type(c_ptr) :: zp
+    zp = c_null_ptr
+    if (present(z)) zp = c_loc(z)
+    if (any(shape(y_o2) /= shape(y_h2)) .or. any(shape(y_h2o) /= shape(y_h2))) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    ierr = int(c_label_f64(labeler%ptr, c_loc(y_h2), c_loc(y_o2), c_loc(y_h2o), zp, &
+                            int(4, c_size_t), shape(y_h2, kind=c_size_t), PLUME_ORDER_FORTRAN, &
+                            c_loc(labels), size(labels, kind=c_size_t)))
+  end subroutine label_r8_4
+
+  subroutine label_error_1(labeler, reference, recomputed, error_fraction, ierr, per_class)
+    type(plume_labeler), intent(in) :: labeler
+    integer(int8), intent(in), target, contiguous :: reference(:), recomputed(:)
+    real(real64), intent(out) :: error_fraction
+    integer, intent(out) :: ierr
+    real(real64), intent(out), target, optional :: per_class(PLUME_N_CLASSES)
+    call label_error_any(labeler, c_loc(reference), c_loc(recomputed), size(reference, kind=c_size_t), &
+                         size(recomputed, kind=c_size_t), error_fraction, ierr, per_class)
+  end subroutine label_error_1
+
+  subroutine label_error_2(labeler, reference, recomputed, error_fraction, ierr, per_class)
+    type(plume_labeler), intent(in) :: labeler
+    integer(int8), intent(in), target, contiguous :: reference(:,:), recomputed(:,:)
+    real(real64), intent(out) :: error_fraction
+    integer, intent(out) :: ierr
+    real(real64), intent(out), target, optional :: per_class(PLUME_N_CLASSES)
+    call label_error_any(labeler, c_loc(reference), c_loc(recomputed), size(reference, kind=c_size_t), &
+                         size(recomputed, kind=c_size_t), error_fraction, ierr, per_class)
+  end subroutine label_error_2
+
+  subroutine label_error_3(labeler, reference, recomputed, error_fraction, ierr, per_class)
+    type(plume_labeler), intent(in) :: labeler
+    integer(int8), intent(in), target, contiguous :: reference(:,:,:), recomputed(:,:,:)
+    real(real64), intent(out) :: error_fraction
+    integer, intent(out) :: ierr
+    real(real64), intent(out), target, optional :: per_class(PLUME_N_CLASSES)
+    call label_error_any(labeler, c_loc(reference), c_loc(recomputed), size(reference, kind=c_size_t), &
+                         size(recomputed, kind=c_size_t), error_fraction, ierr, per_class)
+  end subroutine label_error_3
+
+  subroutine label_error_4(labeler, reference, recomputed, error_fraction, ierr, per_class)
+    type(plume_labeler), intent(in) :: labeler
+    integer(int8), intent(in), target, contiguous :: reference(:,:,:,:), recomputed(:,:,:,:)
+    real(real64), intent(out) :: error_fraction
+    integer, intent(out) :: ierr
+    real(real64), intent(out), target, optional :: per_class(PLUME_N_CLASSES)
+    call label_error_any(labeler, c_loc(reference), c_loc(recomputed), size(reference, kind=c_size_t), &
+                         size(recomputed, kind=c_size_t), error_fraction, ierr, per_class)
+  end subroutine label_error_4
 end module plume

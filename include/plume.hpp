@@ -147,6 +147,17 @@ inline std::uint32_t compare(rust::Slice<const double> a, rust::Slice<const doub
   return bridge::compare_f64(a, b, d, o, bytes, out, m);
 }
 
+inline std::uint32_t label(const bridge::Labeler &l, rust::Slice<const float> a, rust::Slice<const float> b,
+                           rust::Slice<const float> c, rust::Slice<const float> z, rust::Slice<const std::size_t> d,
+                           std::uint32_t o, rust::Slice<std::uint8_t> out, rust::String &m) noexcept {
+  return bridge::label_f32(l, a, b, c, z, d, o, out, m);
+}
+inline std::uint32_t label(const bridge::Labeler &l, rust::Slice<const double> a, rust::Slice<const double> b,
+                           rust::Slice<const double> c, rust::Slice<const double> z, rust::Slice<const std::size_t> d,
+                           std::uint32_t o, rust::Slice<std::uint8_t> out, rust::String &m) noexcept {
+  return bridge::label_f64(l, a, b, c, z, d, o, out, m);
+}
+
 }  // namespace detail
 
 /// Options as string key/value pairs (see plume_config_set in plume.h for the keys), from
@@ -297,6 +308,88 @@ class Codec {
   Status created_;
   rust::Box<bridge::Codec> inner_;
 };
+
+/// Flame-regime labels (ids 0..PLUME_N_CLASSES-1: premixed flame, non-premixed flame,
+/// pure fuel, pure air, unburned mixture) with the `label.<param>` thresholds of a Config.
+/// Movable, not copyable; thread-safe to share.
+class Labeler {
+ public:
+#ifdef PLUME_HPP_EXCEPTIONS
+  explicit Labeler(const Config &cfg) : Labeler(cfg, nullptr) { detail::check(created_); }
+#endif
+  /// noexcept construction: `status` receives the outcome.
+  static Labeler make(const Config &cfg, Status &status) noexcept {
+    Labeler l(cfg, nullptr);
+    status = l.created_;
+    return l;
+  }
+
+  /// Labels product(dims) cells from Y_H2, Y_O2, Y_H2O and Z (`z` nullptr: Bilger's Z
+  /// from the species) into `labels` (exactly `count` = product(dims) bytes).
+  template <class T>
+  Status try_label(const T *y_h2, const T *y_o2, const T *y_h2o, const T *z, const std::vector<std::size_t> &dims,
+                   Order order, std::uint8_t *labels, std::size_t count) const noexcept {
+    (void)detail::dtype_of<T>();
+    std::size_t n = detail::product(dims);
+    rust::String m;
+    return detail::status(
+        detail::label(*inner_, rust::Slice<const T>(y_h2, n), rust::Slice<const T>(y_o2, n),
+                      rust::Slice<const T>(y_h2o, n), rust::Slice<const T>(z, z ? n : 0), detail::dims_slice(dims),
+                      static_cast<std::uint32_t>(order), rust::Slice<std::uint8_t>(labels, count), m),
+        m);
+  }
+
+#ifdef PLUME_HPP_EXCEPTIONS
+  template <class T>
+  std::vector<std::uint8_t> label(const T *y_h2, const T *y_o2, const T *y_h2o, const T *z,
+                                  const std::vector<std::size_t> &dims, Order order = Order::C) const {
+    std::vector<std::uint8_t> out(detail::product(dims));
+    detail::check(try_label(y_h2, y_o2, y_h2o, z, dims, order, out.data(), out.size()));
+    return out;
+  }
+#endif
+
+ private:
+  Labeler(const Config &cfg, std::nullptr_t) noexcept : inner_(make_inner(cfg, created_)) {}
+  static rust::Box<bridge::Labeler> make_inner(const Config &cfg, Status &created) noexcept {
+    rust::String m;
+    std::uint32_t code = PLUME_OK;
+    rust::Box<bridge::Labeler> b = bridge::labeler_new(cfg.bridge(), code, m);
+    created = detail::status(code, m);
+    return b;
+  }
+
+  Status created_;
+  rust::Box<bridge::Labeler> inner_;
+};
+
+/// The fraction of cells whose class differs between `reference` and `recomputed` (n ids
+/// each), and per reference class into `per_class` when non-null (NaN: class absent).
+inline Status try_label_error(const std::uint8_t *reference, const std::uint8_t *recomputed, std::size_t n,
+                              double &error_fraction, std::vector<double> *per_class = nullptr) noexcept {
+  rust::String m;
+  rust::Vec<double> pc;
+  double f = 0;
+  Status s = detail::status(bridge::label_error(rust::Slice<const std::uint8_t>(reference, n),
+                                                rust::Slice<const std::uint8_t>(recomputed, n), f, pc, m),
+                            m);
+  if (s.ok()) {
+    error_fraction = f;
+    if (per_class) per_class->assign(pc.begin(), pc.end());
+  }
+  return s;
+}
+
+#ifdef PLUME_HPP_EXCEPTIONS
+inline double label_error(const std::vector<std::uint8_t> &reference, const std::vector<std::uint8_t> &recomputed,
+                          std::vector<double> *per_class = nullptr) {
+  if (reference.size() != recomputed.size())
+    throw Error(PLUME_ERR_INVALID_ARGUMENT, "label arrays of different lengths");
+  double f = 0;
+  detail::check(try_label_error(reference.data(), recomputed.data(), reference.size(), f, per_class));
+  return f;
+}
+#endif
 
 /// Decompresses a whole stream into `out`, which holds exactly the stream's value count.
 template <class T>

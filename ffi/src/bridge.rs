@@ -17,8 +17,10 @@ use crate::codec::{
     compare_values, compress_values, decompress_region_values, decompress_values, worst_case_stream_bytes,
 };
 use crate::handle::{Fail, FfiResult};
+use crate::labeler::label_values;
 use crate::status::plume_status;
 use crate::types::{dtype_from_u32, dtype_to_u32, order_from_u32, order_to_u32};
+use plume_core::label::{Bilger, LabelParams};
 
 #[cxx::bridge(namespace = "plume::bridge")]
 mod ffi {
@@ -45,6 +47,7 @@ mod ffi {
     extern "Rust" {
         type Config;
         type Codec;
+        type Labeler;
 
         fn config_new() -> Box<Config>;
         fn config_set(cfg: &mut Config, key: &str, value: &str, message: &mut String) -> u32;
@@ -95,6 +98,39 @@ mod ffi {
             message: &mut String,
         ) -> u32;
         fn inspect(stream: &[u8], info: &mut StreamInfo, message: &mut String) -> u32;
+
+        fn labeler_new(cfg: &Config, status: &mut u32, message: &mut String) -> Box<Labeler>;
+        #[allow(clippy::too_many_arguments)]
+        fn label_f32(
+            labeler: &Labeler,
+            y_h2: &[f32],
+            y_o2: &[f32],
+            y_h2o: &[f32],
+            z: &[f32],
+            dims: &[usize],
+            order: u32,
+            labels: &mut [u8],
+            message: &mut String,
+        ) -> u32;
+        #[allow(clippy::too_many_arguments)]
+        fn label_f64(
+            labeler: &Labeler,
+            y_h2: &[f64],
+            y_o2: &[f64],
+            y_h2o: &[f64],
+            z: &[f64],
+            dims: &[usize],
+            order: u32,
+            labels: &mut [u8],
+            message: &mut String,
+        ) -> u32;
+        fn label_error(
+            reference: &[u8],
+            recomputed: &[u8],
+            error_fraction: &mut f64,
+            per_class: &mut Vec<f64>,
+            message: &mut String,
+        ) -> u32;
         fn compare_f32(
             original: &[f32],
             decompressed: &[f32],
@@ -125,6 +161,10 @@ pub struct Config(plume_core::config::Config);
 /// A codec with fixed options (`plume::Codec` in C++); `None` when creation failed.
 #[derive(Debug)]
 pub struct Codec(Option<CompressOptions>);
+
+/// A flame-regime labeler (`plume::Labeler` in C++); `None` when creation failed.
+#[derive(Debug)]
+pub struct Labeler(Option<(LabelParams, Bilger)>);
 
 /// Runs `body` in a panic boundary; returns the status and fills `message` on failure.
 fn run(message: &mut String, body: impl FnOnce() -> FfiResult<()>) -> u32 {
@@ -317,6 +357,78 @@ fn compare_f64(
     run(message, || {
         *metrics =
             metrics_list(compare_values(original, decompressed, &shape(dims, order)?, compressed_bytes)?);
+        Ok(())
+    })
+}
+
+fn labeler_new(cfg: &Config, status: &mut u32, message: &mut String) -> Box<Labeler> {
+    let mut labeler = None;
+    *status = run(message, || {
+        labeler = Some((cfg.0.resolve()?.label_params, Bilger::default()));
+        Ok(())
+    });
+    Box::new(Labeler(labeler))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn label<T: plume_core::field::Element>(
+    labeler: &Labeler,
+    species: [&[T]; 3],
+    z: &[T],
+    dims: &[usize],
+    order: u32,
+    labels: &mut [u8],
+    message: &mut String,
+) -> u32 {
+    run(message, || {
+        let (params, bilger) =
+            labeler.0.as_ref().ok_or_else(|| Fail::invalid("this labeler failed to be created"))?;
+        let z = (!z.is_empty()).then_some(z);
+        label_values(params, bilger, species, z, &shape(dims, order)?, labels)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn label_f32(
+    labeler: &Labeler,
+    y_h2: &[f32],
+    y_o2: &[f32],
+    y_h2o: &[f32],
+    z: &[f32],
+    dims: &[usize],
+    order: u32,
+    labels: &mut [u8],
+    message: &mut String,
+) -> u32 {
+    label(labeler, [y_h2, y_o2, y_h2o], z, dims, order, labels, message)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn label_f64(
+    labeler: &Labeler,
+    y_h2: &[f64],
+    y_o2: &[f64],
+    y_h2o: &[f64],
+    z: &[f64],
+    dims: &[usize],
+    order: u32,
+    labels: &mut [u8],
+    message: &mut String,
+) -> u32 {
+    label(labeler, [y_h2, y_o2, y_h2o], z, dims, order, labels, message)
+}
+
+fn label_error(
+    reference: &[u8],
+    recomputed: &[u8],
+    error_fraction: &mut f64,
+    per_class: &mut Vec<f64>,
+    message: &mut String,
+) -> u32 {
+    run(message, || {
+        let e = plume_core::label::label_error(reference, recomputed)?;
+        *error_fraction = e.error_fraction;
+        *per_class = e.per_class.iter().map(|c| c.error_fraction).collect();
         Ok(())
     })
 }

@@ -31,8 +31,8 @@ const _: () = assert!(PLUME_N_CLASSES == N_CLASSES, "FORMAT.md's class count cha
 #[allow(non_camel_case_types)]
 #[derive(Debug)]
 pub struct plume_labeler {
-    params: LabelParams,
-    bilger: Bilger,
+    pub(crate) params: LabelParams,
+    pub(crate) bilger: Bilger,
     last_error: LastError,
 }
 
@@ -111,22 +111,38 @@ unsafe fn label<T: Element>(
     let (y_h2, y_o2, y_h2o) =
         unsafe { (arg_slice(y_h2, n, "y_h2")?, arg_slice(y_o2, n, "y_o2")?, arg_slice(y_h2o, n, "y_h2o")?) };
     let z_values = if z.is_null() { None } else { Some(unsafe { arg_slice(z, n, "z") }?) };
-    if labels_count != n {
-        let status = if labels_count < n {
-            PLUME_ERR_BUFFER_TOO_SMALL
-        } else {
-            plume_status::PLUME_ERR_INVALID_ARGUMENT
-        };
-        return Err(Fail::new(status, format!("labels_count {labels_count}: the field has {n} cells")));
-    }
     // SAFETY: labels has labels_count writable bytes.
     let out = unsafe { arg_slice_mut(labels, labels_count, "labels") }?;
-    let fields = SpeciesFields { y_h2, y_o2, y_h2o };
-    let zin = match z_values {
+    label_values(&l.params, &l.bilger, [y_h2, y_o2, y_h2o], z_values, &shape, out)
+}
+
+/// Labels `species` = [Y_H2, Y_O2, Y_H2O] (and `z`, or Bilger's Z from the species) of
+/// `shape` into `out`, which must hold exactly one byte per cell.
+pub(crate) fn label_values<T: Element>(
+    params: &LabelParams,
+    bilger: &Bilger,
+    species: [&[T]; 3],
+    z: Option<&[T]>,
+    shape: &plume_core::Shape,
+    out: &mut [u8],
+) -> FfiResult<()> {
+    let n = shape.n_values();
+    if out.len() != n {
+        let status =
+            if out.len() < n { PLUME_ERR_BUFFER_TOO_SMALL } else { plume_status::PLUME_ERR_INVALID_ARGUMENT };
+        return Err(Fail::new(status, format!("labels_count {}: the field has {n} cells", out.len())));
+    }
+    for (name, f) in ["y_h2", "y_o2", "y_h2o", "z"].iter().zip(species.iter().copied().chain(z)) {
+        if f.len() != n {
+            return Err(Fail::invalid(format!("{name} holds {} values, the field has {n}", f.len())));
+        }
+    }
+    let fields = SpeciesFields { y_h2: species[0], y_o2: species[1], y_h2o: species[2] };
+    let zin = match z {
         Some(z) => ZInput::Supplied(z),
-        None => ZInput::Bilger { bilger: &l.bilger, minor: &[] },
+        None => ZInput::Bilger { bilger, minor: &[] },
     };
-    label_into(&fields, &zin, &LabelGrid::new(&shape), &l.params, out)?;
+    label_into(&fields, &zin, &LabelGrid::new(shape), params, out)?;
     Ok(())
 }
 

@@ -14,6 +14,11 @@ program test_fortran_order
   type(plume_config) :: cfg
   type(plume_codec) :: codec
   type(plume_metrics) :: m
+  type(plume_labeler) :: lab
+  type(plume_config) :: deck_cfg
+  real(real32) :: zl(100), h2(100), o2(100), h2o(100)
+  integer(int8) :: labels(100), labels2(100)
+  real(real64) :: frac, per_class(PLUME_N_CLASSES)
   real(real64) :: v
   integer :: ierr, i, j, k, u, failures
   character(len=4096) :: dir
@@ -75,6 +80,45 @@ program test_fortran_order
   call expect(ierr == PLUME_OK, 'compress f64')
   call plume_decompress(codec, stream64, dback, ierr)
   call expect(ierr == PLUME_OK .and. maxval(abs(d - dback)) <= 1d-3, 'f64 round trip')
+
+  ! A solver's namelist file: Plume reads its &plume group and skips the others.
+  open (newunit=u, file=trim(dir)//'/solver.nml', status='replace', action='write')
+  write (u, '(a)') '&solver nx = 64, dt = 1.0e-3 /'
+  write (u, '(a)') '&plume'
+  write (u, '(a)') "  mode = 'pw_rel', error_bound = 0.05,  ! the study's mode"
+  write (u, '(a)') "  encoding = 'fast', label = .true. /"
+  close (u)
+  call plume_config_new(deck_cfg, ierr)
+  call plume_config_load(deck_cfg, trim(dir)//'/solver.nml', ierr)
+  call expect(ierr == PLUME_OK, 'namelist deck: '//plume_config_last_error(deck_cfg))
+  open (newunit=u, file=trim(dir)//'/bad.nml', status='replace', action='write')
+  write (u, '(a)') '&plume'
+  write (u, '(a)') '  error_bound = 0.05,'
+  write (u, '(a)') '  colour = 3 /'
+  close (u)
+  call plume_config_load(deck_cfg, trim(dir)//'/bad.nml', ierr)
+  call expect(ierr == PLUME_ERR_INVALID_ARGUMENT, 'unknown namelist key is rejected')
+  call expect(index(plume_config_last_error(deck_cfg), 'bad.nml:3:') > 0, 'message names file and line')
+  call expect(index(plume_config_last_error(deck_cfg), 'colour') > 0, 'message names the key')
+  call plume_config_free(deck_cfg)
+
+  ! The labeler on a 1-D mixing layer: air at one end, fuel at the other.
+  do i = 1, 100
+    zl(i) = real(i - 1, real32) / 99.0
+    h2(i) = 0.11789 * zl(i)
+    o2(i) = 0.233 * (1.0 - zl(i))
+    h2o(i) = 0.0
+  end do
+  call plume_labeler_new(cfg, lab, ierr)
+  call expect(ierr == PLUME_OK, 'labeler_new')
+  call plume_label(lab, h2, o2, h2o, labels, ierr, z=zl)
+  call expect(ierr == PLUME_OK, 'label: '//plume_labeler_last_error(lab))
+  call expect(labels(1) == 3 .and. labels(100) == 2 .and. labels(50) == 4, 'air, fuel, mixture')
+  call plume_label(lab, h2, o2, h2o, labels2, ierr)
+  call expect(ierr == PLUME_OK, 'label with Bilger Z')
+  call plume_label_error(lab, labels, labels, frac, ierr, per_class)
+  call expect(ierr == PLUME_OK .and. frac == 0d0, 'label error of identical labels')
+  call plume_labeler_free(lab)
 
   open (newunit=u, file=trim(dir)//'/stream.plm', access='stream', form='unformatted', status='replace')
   write (u) stream
