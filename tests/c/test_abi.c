@@ -7,6 +7,7 @@
  *
  * Exit status 0 when every check passes; each failure prints its line.
  */
+#define _POSIX_C_SOURCE 200112L /* setenv */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -146,7 +147,23 @@ static void test_config(const char *tmpdir) {
   CHECK(contains(plume_config_last_error(cfg), "colour"));
   remove(path);
   CHECK_STATUS(plume_config_load(cfg, path), PLUME_ERR_IO);
+  /* the environment sits between the API and the deck, whatever the order of the calls */
+  setenv("PLUME_ZSTD_LEVEL", "7", 1);
+  setenv("PLUME_ENCODING", "ratio", 1);
+  setenv("PLUME_TEST_UNRELATED", "ignored", 1);
+  CHECK_STATUS(plume_config_set(cfg, "encoding", "fast"), PLUME_OK);
   CHECK_STATUS(plume_config_apply_env(cfg), PLUME_OK);
+  CHECK_STATUS(plume_config_get(cfg, "zstd_level", buf, sizeof buf, &len), PLUME_OK);
+  CHECK(strcmp(buf, "7") == 0); /* env over default */
+  CHECK_STATUS(plume_config_get(cfg, "encoding", buf, sizeof buf, &len), PLUME_OK);
+  CHECK(strcmp(buf, "fast") == 0); /* API over env */
+  setenv("PLUME_MODE", "l2", 1);
+  CHECK_STATUS(plume_config_apply_env(cfg), PLUME_ERR_INVALID_ARGUMENT);
+  CHECK(contains(plume_config_last_error(cfg), "PLUME_MODE"));
+  unsetenv("PLUME_MODE");
+  unsetenv("PLUME_ZSTD_LEVEL");
+  unsetenv("PLUME_ENCODING");
+  unsetenv("PLUME_TEST_UNRELATED");
   CHECK_STATUS(plume_config_effective(cfg, NULL, 0, &len), PLUME_OK);
   char *text = malloc(len);
   CHECK_STATUS(plume_config_effective(cfg, text, len, &len), PLUME_OK);
