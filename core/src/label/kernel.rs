@@ -219,18 +219,61 @@ impl Geometry {
         Ok(Geometry { strides, lo, inner, stencils, active })
     }
 
-    /// The squared-norm-ready gradient of `f` at flat index `idx`, position `pos`.
-    #[inline]
-    fn gradient<T: Element>(&self, f: &[T], idx: usize, pos: &[usize; 4]) -> [f64; 4] {
-        let mut g = [0.0f64; 4];
-        for &s in &self.active {
+    /// The stencils of the line through `pos` along the fastest axis.
+    fn line(&self, pos: &[usize; 4]) -> Line<'_> {
+        let mut slow = [([0isize; 3], [0.0f64; 3]); 3];
+        let mut active = [false; 3];
+        for &s in self.active.iter().filter(|&&s| s < 3) {
             let (off, w) = self.stencils[s].at(pos[s]);
             let stride = self.strides[s] as isize;
-            let mut acc = 0.0;
-            for t in 0..3 {
-                acc += w[t] * f[(idx as isize + off[t] * stride) as usize].to_f64();
+            slow[s] = ([off[0] * stride, off[1] * stride, off[2] * stride], *w);
+            active[s] = true;
+        }
+        Line { slow, active, fast: self.active.contains(&3).then_some(&self.stencils[3]) }
+    }
+}
+
+/// The derivative stencils of one line: fixed for the three slow axes (offsets already
+/// multiplied by the strides), looked up per cell along the fastest axis.
+struct Line<'g> {
+    slow: [([isize; 3], [f64; 3]); 3],
+    active: [bool; 3],
+    fast: Option<&'g AxisStencil>,
+}
+
+impl Line<'_> {
+    /// The gradients of `fields` at flat index `idx`, fastest-axis position `p3`; each
+    /// component is `w0 f0 + w1 f1 + w2 f2` summed in that order, on the storage axes.
+    #[inline]
+    fn gradients<T: Element, const N: usize>(
+        &self,
+        fields: [&[T]; N],
+        idx: usize,
+        p3: usize,
+    ) -> [[f64; 4]; N] {
+        let mut g = [[0.0f64; 4]; N];
+        let at = |f: &[T], off: isize| f[(idx as isize + off) as usize].to_f64();
+        for s in 0..3 {
+            if self.active[s] {
+                let (off, w) = &self.slow[s];
+                for (gk, f) in g.iter_mut().zip(fields) {
+                    let mut acc = 0.0;
+                    for t in 0..3 {
+                        acc += w[t] * at(f, off[t]);
+                    }
+                    gk[s] = acc;
+                }
             }
-            g[s] = acc;
+        }
+        if let Some(st) = self.fast {
+            let (off, w) = st.at(p3);
+            for (gk, f) in g.iter_mut().zip(fields) {
+                let mut acc = 0.0;
+                for t in 0..3 {
+                    acc += w[t] * at(f, off[t]);
+                }
+                gk[3] = acc;
+            }
         }
         g
     }
@@ -321,7 +364,7 @@ pub fn label_into<T: Element>(
                 let i2 = r % geo.inner[2];
                 let i1 = (r / geo.inner[2]) % geo.inner[1];
                 let i0 = r / (geo.inner[2] * geo.inner[1]);
-                let mut pos = [geo.lo[0] + i0, geo.lo[1] + i1, geo.lo[2] + i2, geo.lo[3]];
+                let pos = [geo.lo[0] + i0, geo.lo[1] + i1, geo.lo[2] + i2, geo.lo[3]];
                 let start =
                     pos[0] * geo.strides[0] + pos[1] * geo.strides[1] + pos[2] * geo.strides[2] + pos[3];
                 // Pass 1 over the line (branch-light): Z and water decide most cells.
@@ -331,17 +374,19 @@ pub fn label_into<T: Element>(
                     *cell = rule.screen(z, w.to_f64());
                 }
                 // Pass 2: gradients only where the flame zone (or its gradient test) needs them.
-                for (j, cell) in row.iter_mut().enumerate() {
-                    if *cell >= FLAME {
-                        pos[3] = geo.lo[3] + j;
-                        let idx = start + j;
-                        let flame = *cell == FLAME || rule.steep_enough(fields.y_h2o, &geo, idx, &pos);
-                        *cell = if flame {
-                            rule.flame_class(fields, &geo, idx, &pos)
-                        } else {
-                            Class::UnburnedMixture
+                if row.iter().any(|&c| c >= FLAME) {
+                    let line = geo.line(&pos);
+                    for (j, cell) in row.iter_mut().enumerate() {
+                        if *cell >= FLAME {
+                            let (idx, p3) = (start + j, geo.lo[3] + j);
+                            let flame = *cell == FLAME || rule.steep_enough(fields.y_h2o, &line, idx, p3);
+                            *cell = if flame {
+                                rule.flame_class(fields, &line, idx, p3)
+                            } else {
+                                Class::UnburnedMixture
+                            }
+                            .id();
                         }
-                        .id();
                     }
                 }
             }
@@ -388,8 +433,9 @@ impl Rule {
 
     /// The gradient criterion `|grad Y_H2O| >= grad_h2o_min`.
     #[inline]
-    fn steep_enough<T: Element>(&self, water: &[T], geo: &Geometry, idx: usize, pos: &[usize; 4]) -> bool {
-        norm_sq(&geo.gradient(water, idx, pos)) >= self.grad_min_sq
+    fn steep_enough<T: Element>(&self, water: &[T], line: &Line<'_>, idx: usize, p3: usize) -> bool {
+        let [g] = line.gradients([water], idx, p3);
+        norm_sq(&g) >= self.grad_min_sq
     }
 
     /// Premixed or non-premixed by the flame index, for a cell in the flame zone.
@@ -397,12 +443,11 @@ impl Rule {
     fn flame_class<T: Element>(
         &self,
         f: &SpeciesFields<'_, T>,
-        geo: &Geometry,
+        line: &Line<'_>,
         idx: usize,
-        pos: &[usize; 4],
+        p3: usize,
     ) -> Class {
-        let gf = geo.gradient(f.y_h2, idx, pos);
-        let go = geo.gradient(f.y_o2, idx, pos);
+        let [gf, go] = line.gradients([f.y_h2, f.y_o2], idx, p3);
         let (nf, no) = (norm_sq(&gf).sqrt(), norm_sq(&go).sqrt());
         if !(nf >= self.guard && no >= self.guard) || nf == 0.0 || no == 0.0 {
             return Class::NonPremixedFlame;
