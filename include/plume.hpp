@@ -1,9 +1,10 @@
 // plume.hpp: the C++ layer of Plume (namespace plume), over the cxx bridge compiled into
 // libplume. SPDX-License-Identifier: BSD-3-Clause
 //
-// RAII types (Config, Codec) that own their Rust objects (rust::Box); solver arrays are
-// passed as pointer + dims, viewed as rust::Slice without a copy; streams come back as
-// rust::Vec<std::uint8_t> (contiguous: data(), size(), iterators).
+// RAII types (Config, Codec, Labeler) that own their Rust objects (rust::Box); solver
+// arrays are passed as pointer + dims, std::vector, rust::Slice or (C++20) std::span, and
+// viewed as rust::Slice without a copy; streams come back as rust::Vec<std::uint8_t>
+// (contiguous: data(), size(), iterators).
 //
 // Two ways to handle errors, for every operation:
 //   - the throwing API (compress, decompress, ...) throws plume::Error, which carries the
@@ -38,6 +39,13 @@
 
 #include "plume.h"
 #include "plume/bridge.rs.h"
+
+#if __cplusplus >= 202002L && defined(__has_include)
+#if __has_include(<span>)
+#include <span>
+#define PLUME_HPP_SPAN 1
+#endif
+#endif
 
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
 #define PLUME_HPP_EXCEPTIONS 1
@@ -270,6 +278,26 @@ class Codec {
         detail::compress(*inner_, view, detail::dims_slice(dims), static_cast<std::uint32_t>(order), stream, m), m);
   }
 
+  /// As above, on a rust::Slice view (its length must be product(dims)).
+  template <class T>
+  Status try_compress(rust::Slice<const T> values, const std::vector<std::size_t> &dims, Order order,
+                      rust::Vec<std::uint8_t> &stream) const noexcept {
+    if (values.size() != detail::product(dims))
+      return Status{PLUME_ERR_INVALID_ARGUMENT, "the slice's length differs from the product of dims"};
+    return try_compress(values.data(), dims, order, stream);
+  }
+
+#ifdef PLUME_HPP_SPAN
+  /// As above, on a std::span (C++20; its size must be product(dims)).
+  template <class T>
+  Status try_compress(std::span<const T> values, const std::vector<std::size_t> &dims, Order order,
+                      rust::Vec<std::uint8_t> &stream) const noexcept {
+    if (values.size() != detail::product(dims))
+      return Status{PLUME_ERR_INVALID_ARGUMENT, "the span's size differs from the product of dims"};
+    return try_compress(values.data(), dims, order, stream);
+  }
+#endif
+
 #ifdef PLUME_HPP_EXCEPTIONS
   std::size_t compress_bound(DType dtype, const std::vector<std::size_t> &dims, Order order = Order::C) const {
     std::size_t b = 0;
@@ -291,6 +319,15 @@ class Codec {
       throw Error(PLUME_ERR_INVALID_ARGUMENT, "the vector's size differs from the product of dims");
     return compress(values.data(), dims, order);
   }
+#ifdef PLUME_HPP_SPAN
+  template <class T>
+  rust::Vec<std::uint8_t> compress(std::span<const T> values, const std::vector<std::size_t> &dims,
+                                   Order order = Order::C) const {
+    rust::Vec<std::uint8_t> stream;
+    detail::check(try_compress(values, dims, order, stream));
+    return stream;
+  }
+#endif
 #endif
 
  private:

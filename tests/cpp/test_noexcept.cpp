@@ -43,6 +43,17 @@ int main() {
   s = codec.try_compress(field.data(), bad, plume::Order::C, stream);
   CHECK(s.code == PLUME_ERR_INVALID_ARGUMENT && s.message.find("ndims 5") != std::string::npos);
 
+  rust::Vec<std::uint8_t> again;
+  CHECK(codec.try_compress(rust::Slice<const double>(field.data(), field.size()), dims, plume::Order::Fortran, again)
+            .ok());
+  CHECK(again.size() == stream.size());
+  CHECK(codec.try_compress(rust::Slice<const double>(field.data(), 10), dims, plume::Order::C, again).code ==
+        PLUME_ERR_INVALID_ARGUMENT);
+#ifdef PLUME_HPP_SPAN
+  CHECK(codec.try_compress(std::span<const double>(field), dims, plume::Order::Fortran, again).ok());
+  CHECK(again.size() == stream.size());
+#endif
+
   std::vector<double> back(600);
   CHECK(plume::try_decompress(stream.data(), stream.size(), back.data(), back.size()).ok());
   for (std::size_t i = 0; i < 600; i++) CHECK(std::fabs(back[i] - field[i]) <= 1e-3);
