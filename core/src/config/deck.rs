@@ -9,8 +9,8 @@
 //! - **Fortran namelist**: the `&plume ... /` group, read straight from the solver's own
 //!   namelist file; other groups are skipped. Names are case-insensitive; `!` starts a
 //!   comment; strings are quoted; `.true.`/`.false.`; several values (`fields = 'YH2' 'O2'`,
-//!   `block_dims = 64, 64, 64`) make a list. Per-field overrides need one of the other two
-//!   syntaxes (a namelist name cannot hold a dot).
+//!   `block_dims = 64, 64, 64`) make a list. Per-field overrides use Fortran's component
+//!   syntax: `field%YH2O%error_bound = 1e-3`.
 //!
 //! The syntax is detected from the text: a line starting with `&` makes it a namelist, a
 //! line `[table]` makes it TOML, anything else is key = value.
@@ -266,7 +266,9 @@ fn parse_namelist(text: &str, err: &ErrFn<'_>) -> Result<Vec<DeckEntry>> {
             (Tok::Slash, _) => break,
             (Tok::Comma, _) => i += 1,
             (Tok::Word(key), line) if matches!(toks.get(i + 1), Some((Tok::Eq, _))) => {
-                let (key, line) = (key.to_ascii_lowercase(), *line);
+                // Names are case-insensitive (the schema lowercases them) except a field name, kept as
+                // written; `%` is Fortran's component separator: field%YH2O%error_bound.
+                let (key, line) = (key.replace('%', "."), *line);
                 i += 2;
                 let mut values = Vec::new();
                 while i < toks.len() {

@@ -127,6 +127,10 @@ fn namelist_deck() {
     assert_eq!(s.fields, ["YH2", "YO2", "Z"]);
     assert!(s.label);
     assert_eq!(s.block_dims, Some(vec![16, 16, 16]));
+    deck(&mut c, "&plume field%YH2O%Error_Bound = 1e-3, label%eps_z = 0.02 /\n").unwrap();
+    let s = c.resolve().unwrap();
+    assert_eq!(s.per_field["YH2O"].0, ErrorBound::PwRel(1e-3));
+    assert_eq!(s.label_params.eps_z, 0.02);
     let e = deck(&mut c, "&plume mode = 'abs'\n").unwrap_err();
     assert!(e.message().contains("not closed"), "{e}");
 }
