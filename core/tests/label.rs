@@ -340,6 +340,14 @@ fn dtype_order_and_bilger_independence() {
     assert_eq!(lf.shape.dims(), &f_dims);
     assert_eq!(lf.shape.order(), Order::Fortran);
     assert_eq!(lf.values, reference.values);
+    // Coordinates follow the caller's axes: x (C axis 0) is Fortran axis 2.
+    let x: Vec<f64> = (0..dims[0]).map(|i| (i as f64 * 0.05).exp()).collect();
+    let c_grid = LabelGrid::new(&c_shape).with_coords(0, &x).with_coords(1, &y);
+    let lc = label_field(&sp, &ZInput::Supplied(&f.z), &c_grid, &params).expect("label");
+    let f_grid = LabelGrid::new(&f_shape).with_coords(2, &x).with_coords(1, &y);
+    let lf = label_field(&sp, &ZInput::Supplied(&f.z), &f_grid, &params).expect("label");
+    assert_eq!(lf.values, lc.values);
+    assert!(lc.values != reference.values, "stretching x must change some labels");
 
     // Bilger's Z from the species equals the generator's Z (elements are conserved);
     // minor species with a zero field change nothing.
