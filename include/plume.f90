@@ -33,7 +33,8 @@ module plume
   public :: plume_config_new, plume_config_free, plume_config_set, plume_config_load, &
             plume_config_apply_env, plume_config_last_error
   public :: plume_codec_new, plume_codec_free, plume_codec_last_error
-  public :: plume_compress, plume_decompress, plume_compare
+  public :: plume_compress, plume_decompress, plume_decompress_region, plume_compare
+  public :: plume_stream_shape
   public :: plume_metrics_get, plume_metrics_free
   public :: plume_labeler, plume_labeler_new, plume_labeler_free, plume_labeler_last_error
   public :: plume_label, plume_label_error
@@ -98,6 +99,14 @@ module plume
     module procedure decompress_r4_1, decompress_r4_2, decompress_r4_3, decompress_r4_4
     module procedure decompress_r8_1, decompress_r8_2, decompress_r8_3, decompress_r8_4
   end interface plume_decompress
+
+  !> call plume_decompress_region(codec, stream, lo, values, ierr): decompresses only the
+  !> box whose first element is `lo` (1-based, one entry per dimension of the stream) and
+  !> whose extent is shape(values), reading only the blocks it overlaps.
+  interface plume_decompress_region
+    module procedure region_r4_1, region_r4_2, region_r4_3, region_r4_4
+    module procedure region_r8_1, region_r8_2, region_r8_3, region_r8_4
+  end interface plume_decompress_region
 
   !> call plume_compare(codec, original, decompressed, compressed_bytes, metrics, ierr):
   !> quality metrics (free them with plume_metrics_free); compressed_bytes is an
@@ -243,6 +252,52 @@ module plume
       import :: c_ptr
       type(c_ptr), value :: m
     end subroutine c_metrics_free
+    function c_region_f32(codec, stream, len, ndims, start, extent, out, count) &
+        bind(C, name="plume_codec_decompress_region_f32") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: codec, stream, out
+      integer(c_size_t), value :: len, ndims, count
+      integer(c_size_t), intent(in) :: start(*), extent(*)
+      integer(c_int32_t) :: s
+    end function c_region_f32
+    function c_region_f64(codec, stream, len, ndims, start, extent, out, count) &
+        bind(C, name="plume_codec_decompress_region_f64") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: codec, stream, out
+      integer(c_size_t), value :: len, ndims, count
+      integer(c_size_t), intent(in) :: start(*), extent(*)
+      integer(c_int32_t) :: s
+    end function c_region_f64
+    function c_inspect(codec, stream, len, out) bind(C, name="plume_codec_inspect") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: codec, stream
+      integer(c_size_t), value :: len
+      type(c_ptr), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_inspect
+    function c_info_ndims(info, out) bind(C, name="plume_stream_info_ndims") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: info
+      integer(c_size_t), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_info_ndims
+    function c_info_dims(info, dims, cap) bind(C, name="plume_stream_info_dims") result(s)
+      import :: c_ptr, c_int32_t, c_size_t
+      type(c_ptr), value :: info
+      integer(c_size_t), intent(out) :: dims(*)
+      integer(c_size_t), value :: cap
+      integer(c_int32_t) :: s
+    end function c_info_dims
+    function c_info_order(info, out) bind(C, name="plume_stream_info_order") result(s)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: info
+      integer(c_int32_t), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_info_order
+    subroutine c_info_free(info) bind(C, name="plume_stream_info_free")
+      import :: c_ptr
+      type(c_ptr), value :: info
+    end subroutine c_info_free
     function c_labeler_new(cfg, out) bind(C, name="plume_labeler_new") result(s)
       import :: c_ptr, c_int32_t
       type(c_ptr), value :: cfg
@@ -411,6 +466,31 @@ contains
     call c_metrics_free(metrics%ptr)
     metrics%ptr = c_null_ptr
   end subroutine plume_metrics_free
+
+  !> The shape a stream was compressed with, as a Fortran shape: `shape` is allocated to
+  !> the stream's rank; a C-order stream's dims are reversed (its memory read as a Fortran
+  !> array), so `allocate (a(shape(1), ...))` always receives the values as they lie.
+  subroutine plume_stream_shape(codec, stream, shape_out, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    integer(int64), allocatable, intent(out) :: shape_out(:)
+    integer, intent(out) :: ierr
+    type(c_ptr) :: info
+    integer(c_size_t) :: nd, dims(4)
+    integer(c_int32_t) :: order
+    ierr = int(c_inspect(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), info))
+    if (ierr /= PLUME_OK) return
+    ierr = int(c_info_ndims(info, nd))
+    if (ierr == PLUME_OK) ierr = int(c_info_dims(info, dims, 4_c_size_t))
+    if (ierr == PLUME_OK) ierr = int(c_info_order(info, order))
+    call c_info_free(info)
+    if (ierr /= PLUME_OK) return
+    if (order == PLUME_ORDER_FORTRAN) then
+      shape_out = int(dims(1:nd), int64)
+    else
+      shape_out = int(dims(nd:1:-1), int64)
+    end if
+  end subroutine plume_stream_shape
 
   !> Creates a labeler with cfg's label.<param> thresholds.
   subroutine plume_labeler_new(cfg, labeler, ierr)
@@ -943,4 +1023,131 @@ contains
     call label_error_any(labeler, c_loc(reference), c_loc(recomputed), size(reference, kind=c_size_t), &
                          size(recomputed, kind=c_size_t), error_fraction, ierr, per_class)
   end subroutine label_error_4
+  subroutine region_r4_1(codec, stream, lo, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    integer, intent(in) :: lo(1)
+    real(real32), intent(inout), target, contiguous :: values(:)
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: start(1)
+    if (any(lo < 1)) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    start = int(lo - 1, c_size_t)
+    ierr = int(c_region_f32(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), int(1, c_size_t), &
+                             start, shape(values, kind=c_size_t), c_loc(values), size(values, kind=c_size_t)))
+  end subroutine region_r4_1
+
+  subroutine region_r4_2(codec, stream, lo, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    integer, intent(in) :: lo(2)
+    real(real32), intent(inout), target, contiguous :: values(:,:)
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: start(2)
+    if (any(lo < 1)) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    start = int(lo - 1, c_size_t)
+    ierr = int(c_region_f32(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), int(2, c_size_t), &
+                             start, shape(values, kind=c_size_t), c_loc(values), size(values, kind=c_size_t)))
+  end subroutine region_r4_2
+
+  subroutine region_r4_3(codec, stream, lo, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    integer, intent(in) :: lo(3)
+    real(real32), intent(inout), target, contiguous :: values(:,:,:)
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: start(3)
+    if (any(lo < 1)) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    start = int(lo - 1, c_size_t)
+    ierr = int(c_region_f32(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), int(3, c_size_t), &
+                             start, shape(values, kind=c_size_t), c_loc(values), size(values, kind=c_size_t)))
+  end subroutine region_r4_3
+
+  subroutine region_r4_4(codec, stream, lo, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    integer, intent(in) :: lo(4)
+    real(real32), intent(inout), target, contiguous :: values(:,:,:,:)
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: start(4)
+    if (any(lo < 1)) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    start = int(lo - 1, c_size_t)
+    ierr = int(c_region_f32(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), int(4, c_size_t), &
+                             start, shape(values, kind=c_size_t), c_loc(values), size(values, kind=c_size_t)))
+  end subroutine region_r4_4
+
+  subroutine region_r8_1(codec, stream, lo, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    integer, intent(in) :: lo(1)
+    real(real64), intent(inout), target, contiguous :: values(:)
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: start(1)
+    if (any(lo < 1)) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    start = int(lo - 1, c_size_t)
+    ierr = int(c_region_f64(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), int(1, c_size_t), &
+                             start, shape(values, kind=c_size_t), c_loc(values), size(values, kind=c_size_t)))
+  end subroutine region_r8_1
+
+  subroutine region_r8_2(codec, stream, lo, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    integer, intent(in) :: lo(2)
+    real(real64), intent(inout), target, contiguous :: values(:,:)
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: start(2)
+    if (any(lo < 1)) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    start = int(lo - 1, c_size_t)
+    ierr = int(c_region_f64(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), int(2, c_size_t), &
+                             start, shape(values, kind=c_size_t), c_loc(values), size(values, kind=c_size_t)))
+  end subroutine region_r8_2
+
+  subroutine region_r8_3(codec, stream, lo, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    integer, intent(in) :: lo(3)
+    real(real64), intent(inout), target, contiguous :: values(:,:,:)
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: start(3)
+    if (any(lo < 1)) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    start = int(lo - 1, c_size_t)
+    ierr = int(c_region_f64(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), int(3, c_size_t), &
+                             start, shape(values, kind=c_size_t), c_loc(values), size(values, kind=c_size_t)))
+  end subroutine region_r8_3
+
+  subroutine region_r8_4(codec, stream, lo, values, ierr)
+    type(plume_codec), intent(in) :: codec
+    integer(int8), intent(in), target, contiguous :: stream(:)
+    integer, intent(in) :: lo(4)
+    real(real64), intent(inout), target, contiguous :: values(:,:,:,:)
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: start(4)
+    if (any(lo < 1)) then
+      ierr = PLUME_ERR_INVALID_ARGUMENT
+      return
+    end if
+    start = int(lo - 1, c_size_t)
+    ierr = int(c_region_f64(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), int(4, c_size_t), &
+                             start, shape(values, kind=c_size_t), c_loc(values), size(values, kind=c_size_t)))
+  end subroutine region_r8_4
 end module plume

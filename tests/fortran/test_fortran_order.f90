@@ -8,7 +8,8 @@ program test_fortran_order
   use plume
   implicit none
   integer, parameter :: nx = 37, ny = 20, nz = 11
-  real(real32), allocatable :: a(:,:,:), back(:,:,:), wrong(:)
+  real(real32), allocatable :: a(:,:,:), back(:,:,:), wrong(:), box(:,:,:)
+  integer(int64), allocatable :: sh(:)
   real(real64), allocatable :: d(:,:), dback(:,:)
   integer(int8), allocatable :: stream(:), stream64(:)
   type(plume_config) :: cfg
@@ -54,6 +55,18 @@ program test_fortran_order
   call plume_decompress(codec, stream, back, ierr)
   call expect(ierr == PLUME_OK, 'decompress')
   call expect(maxval(abs(real(a, real64) - real(back, real64))) <= 1d-3, 'bound holds')
+
+  ! the stream's shape, and a sub-box: a(5:9, 2, 3:4)
+  call plume_stream_shape(codec, stream, sh, ierr)
+  call expect(ierr == PLUME_OK .and. size(sh) == 3, 'stream shape')
+  call expect(all(sh == [int(nx, int64), int(ny, int64), int(nz, int64)]), 'shape is the Fortran shape')
+  allocate (box(5, 1, 2))
+  call plume_decompress_region(codec, stream, [5, 2, 3], box, ierr)
+  call expect(ierr == PLUME_OK, 'region: '//plume_codec_last_error(codec))
+  call expect(all(box == back(5:9, 2:2, 3:4)), 'region equals the same box of the full decode')
+  call plume_decompress_region(codec, stream, [nx, 1, 1], box, ierr)
+  call expect(ierr == PLUME_ERR_INVALID_ARGUMENT, 'a box past the end is rejected')
+  deallocate (box, sh)
 
   allocate (wrong(10))
   call plume_decompress(codec, stream, wrong, ierr)
