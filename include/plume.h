@@ -276,9 +276,11 @@ plume_status plume_codec_compress_f64(const plume_codec *codec,
  * the section and byte offset), `PLUME_ERR_UNSUPPORTED` on a newer format version,
  * `PLUME_ERR_INVALID_ARGUMENT` when the stream holds doubles or `out_count` is larger
  * than the value count, `PLUME_ERR_BUFFER_TOO_SMALL` when it is smaller,
- * `PLUME_ERR_NULL_POINTER`. The header and block table are checked before anything is
- * written; if a block's payload turns out damaged the contents of `out` are unspecified.
- * Thread-safe (the caller must not access `out` during the call).
+ * `PLUME_ERR_NULL_POINTER`. The header, the block table and every block's CRC-32 are
+ * checked before anything is written, so a truncated or bit-flipped stream leaves `out`
+ * untouched; only a forged stream with valid checksums but malformed payloads can fail
+ * after `out` was partly written. Thread-safe (the caller must not access `out` during
+ * the call).
  */
 plume_status plume_codec_decompress_f32(const plume_codec *codec,
                                         const uint8_t *stream,

@@ -340,6 +340,11 @@ pub(crate) fn decompress_values<T: Element>(stream: &[u8], out: &mut [T]) -> Ffi
             ),
         ));
     }
+    // Every block's CRC first, so that a damaged stream fails before `out` is touched
+    // (the decoder checks them again as it goes; a CRC pass costs little next to decoding).
+    for b in 0..layout.blocks.len() {
+        layout.block_bytes(stream, b)?;
+    }
     codec::decompress_into(stream, out)?;
     Ok(())
 }
@@ -373,9 +378,11 @@ fn check_dtype<T: Element>(stream: DType) -> FfiResult<()> {
 /// the section and byte offset), `PLUME_ERR_UNSUPPORTED` on a newer format version,
 /// `PLUME_ERR_INVALID_ARGUMENT` when the stream holds doubles or `out_count` is larger
 /// than the value count, `PLUME_ERR_BUFFER_TOO_SMALL` when it is smaller,
-/// `PLUME_ERR_NULL_POINTER`. The header and block table are checked before anything is
-/// written; if a block's payload turns out damaged the contents of `out` are unspecified.
-/// Thread-safe (the caller must not access `out` during the call).
+/// `PLUME_ERR_NULL_POINTER`. The header, the block table and every block's CRC-32 are
+/// checked before anything is written, so a truncated or bit-flipped stream leaves `out`
+/// untouched; only a forged stream with valid checksums but malformed payloads can fail
+/// after `out` was partly written. Thread-safe (the caller must not access `out` during
+/// the call).
 #[no_mangle]
 pub unsafe extern "C" fn plume_codec_decompress_f32(
     codec: *const plume_codec,

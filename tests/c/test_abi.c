@@ -249,14 +249,19 @@ static void test_status_paths(void) {
   }
   CHECK(truncation_errors == (int)out_len);
   /* a flipped bit anywhere is detected (CRCs) */
-  int flips_detected = 0;
+  int flips_detected = 0, untouched = 0;
   for (size_t i = 0; i < out_len; i++) {
     out[i] ^= 0x10;
+    for (int k = 0; k < 24; k++) back[k] = -7.0f;
     plume_status s = plume_codec_decompress_f32(codec, out, out_len, back, 24);
     if (s != PLUME_OK) flips_detected++;
+    int same = 1;
+    for (int k = 0; k < 24; k++) same &= back[k] == -7.0f;
+    untouched += same;
     out[i] ^= 0x10;
   }
   CHECK(flips_detected == (int)out_len);
+  CHECK(untouched == (int)out_len); /* a damaged stream never writes the output */
   CHECK_STATUS(plume_codec_decompress_f32(codec, out, out_len, back, 24), PLUME_OK);
   for (int i = 0; i < 24; i++) CHECK(fabsf(back[i] - values[i]) <= 1e-3f * 11.5f);
 
