@@ -256,7 +256,7 @@ plume_status plume_codec_compress_f32(const plume_codec *codec,
                                       size_t *out_len);
 
 /**
- * As `plume_codec_compress_f32`, for a field of `double`s.
+ * As `plume_codec_compress_f32`, for a field of `double`s. Thread-safe.
  */
 plume_status plume_codec_compress_f64(const plume_codec *codec,
                                       const double *values,
@@ -289,7 +289,7 @@ plume_status plume_codec_decompress_f32(const plume_codec *codec,
                                         size_t out_count);
 
 /**
- * As `plume_codec_decompress_f32`, for a stream of `double`s.
+ * As `plume_codec_decompress_f32`, for a stream of `double`s. Thread-safe.
  */
 plume_status plume_codec_decompress_f64(const plume_codec *codec,
                                         const uint8_t *stream,
@@ -317,7 +317,7 @@ plume_status plume_codec_decompress_region_f32(const plume_codec *codec,
                                                size_t out_count);
 
 /**
- * As `plume_codec_decompress_region_f32`, for a stream of `double`s.
+ * As `plume_codec_decompress_region_f32`, for a stream of `double`s. Thread-safe.
  */
 plume_status plume_codec_decompress_region_f64(const plume_codec *codec,
                                                const uint8_t *stream,
@@ -356,7 +356,7 @@ plume_status plume_codec_compare_f32(const plume_codec *codec,
                                      plume_metrics **out);
 
 /**
- * As `plume_codec_compare_f32`, for `double`s.
+ * As `plume_codec_compare_f32`, for `double`s. Thread-safe.
  */
 plume_status plume_codec_compare_f64(const plume_codec *codec,
                                      const double *original,
@@ -508,7 +508,7 @@ plume_status plume_labeler_label_f32(const plume_labeler *labeler,
                                      size_t labels_count);
 
 /**
- * As `plume_labeler_label_f32`, for fields of `double`s.
+ * As `plume_labeler_label_f32`, for fields of `double`s. Thread-safe.
  */
 plume_status plume_labeler_label_f64(const plume_labeler *labeler,
                                      const double *y_h2,
@@ -541,7 +541,8 @@ plume_status plume_labeler_label_error(const plume_labeler *labeler,
                                        size_t per_class_capacity);
 
 /**
- * Frees a metrics object. NULL does nothing. Not to be called concurrently with other uses.
+ * Frees a metrics object. NULL does nothing. Not thread-safe with other uses of the same
+ * handle: no other thread may use it during or after this call.
  */
 void plume_metrics_free(plume_metrics *metrics);
 
@@ -586,7 +587,8 @@ const char *plume_metrics_last_error(const plume_metrics *metrics);
 const char *plume_status_str(uint32_t status);
 
 /**
- * Frees a stream info. NULL does nothing. Not to be called concurrently with other uses.
+ * Frees a stream info. NULL does nothing. Not thread-safe with other uses of the same
+ * handle: no other thread may use it during or after this call.
  */
 void plume_stream_info_free(plume_stream_info *info);
 

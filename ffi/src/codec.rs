@@ -289,7 +289,7 @@ pub unsafe extern "C" fn plume_codec_compress_f32(
     })
 }
 
-/// As `plume_codec_compress_f32`, for a field of `double`s.
+/// As `plume_codec_compress_f32`, for a field of `double`s. Thread-safe.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn plume_codec_compress_f64(
@@ -397,7 +397,7 @@ pub unsafe extern "C" fn plume_codec_decompress_f32(
     })
 }
 
-/// As `plume_codec_decompress_f32`, for a stream of `double`s.
+/// As `plume_codec_decompress_f32`, for a stream of `double`s. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn plume_codec_decompress_f64(
     codec: *const plume_codec,
@@ -485,7 +485,7 @@ pub unsafe extern "C" fn plume_codec_decompress_region_f32(
     })
 }
 
-/// As `plume_codec_decompress_region_f32`, for a stream of `double`s.
+/// As `plume_codec_decompress_region_f32`, for a stream of `double`s. Thread-safe.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn plume_codec_decompress_region_f64(
@@ -597,7 +597,7 @@ pub unsafe extern "C" fn plume_codec_compare_f32(
     })
 }
 
-/// As `plume_codec_compare_f32`, for `double`s.
+/// As `plume_codec_compare_f32`, for `double`s. Thread-safe.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn plume_codec_compare_f64(

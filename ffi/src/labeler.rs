@@ -179,7 +179,7 @@ pub unsafe extern "C" fn plume_labeler_label_f32(
     })
 }
 
-/// As `plume_labeler_label_f32`, for fields of `double`s.
+/// As `plume_labeler_label_f32`, for fields of `double`s. Thread-safe.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn plume_labeler_label_f64(

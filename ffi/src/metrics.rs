@@ -80,7 +80,8 @@ impl plume_metrics {
     }
 }
 
-/// Frees a metrics object. NULL does nothing. Not to be called concurrently with other uses.
+/// Frees a metrics object. NULL does nothing. Not thread-safe with other uses of the same
+/// handle: no other thread may use it during or after this call.
 #[no_mangle]
 pub unsafe extern "C" fn plume_metrics_free(metrics: *mut plume_metrics) {
     // SAFETY: NULL or from plume_codec_compare_*, freed once (the caller's contract).

@@ -71,7 +71,8 @@ fn get<T>(
     body().map_or_else(|f| f.status, |()| PLUME_OK)
 }
 
-/// Frees a stream info. NULL does nothing. Not to be called concurrently with other uses.
+/// Frees a stream info. NULL does nothing. Not thread-safe with other uses of the same
+/// handle: no other thread may use it during or after this call.
 #[no_mangle]
 pub unsafe extern "C" fn plume_stream_info_free(info: *mut plume_stream_info) {
     // SAFETY: NULL or from plume_codec_inspect, freed once (the caller's contract).

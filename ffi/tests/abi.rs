@@ -114,3 +114,36 @@ fn status_str_describes_every_defined_status() {
     }
     assert_eq!(status_str(0), "ok");
 }
+
+/// Every function declared in the header, with the doc comment just above it.
+fn documented_functions(h: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = h;
+    while let Some(start) = rest.find("/**") {
+        let Some(end) = rest[start..].find("*/") else { break };
+        let doc = &rest[start..start + end];
+        let after = &rest[start + end + 2..];
+        // A function declaration: `<return type> plume_<name>(` on the first line.
+        let first = after.trim_start().lines().next().unwrap_or("");
+        if let Some((head, _)) = first.split_once('(') {
+            let name = head.split_whitespace().last().unwrap_or("").trim_start_matches('*');
+            let is_function =
+                name.starts_with("plume_") && !head.contains('=') && !head.starts_with("typedef");
+            if is_function {
+                out.push((name.to_string(), doc.to_string()));
+            }
+        }
+        rest = after;
+    }
+    out
+}
+
+#[test]
+fn every_function_documents_its_thread_safety() {
+    let h = header();
+    let functions = documented_functions(&h);
+    assert!(functions.len() >= 40, "found only {} documented functions", functions.len());
+    for (name, doc) in functions {
+        assert!(doc.to_lowercase().contains("thread"), "{name}: its doc says nothing about threads");
+    }
+}
