@@ -305,6 +305,12 @@ fn render_fields_labels_and_panels() {
     s.ok(&label_args("a.u8", &["--z", "jf_Z.f32", "--stream", "a.plume"]));
     let lab = s.json(&["render", "lab.png", "a.plume", "a.u8", "--labels"]);
     assert_eq!(lab["panels"], 3);
+    // Several bounds side by side: original | each.
+    let many =
+        s.json(&["render", "many.png", "a.u8", "a.plume", "a.u8", "a.u8", "--labels", "--dims", DIMS_ARG]);
+    assert_eq!(many["panels"], 4);
+    let many = s.json(&["render", "manyz.png", "jf_Z.f32", "z_dec.f32", "jf_Z.f32", "--dims", DIMS_ARG]);
+    assert_eq!(many["panels"], 3);
 
     // Errors name the flag.
     let err = s.fails(&["render", "e.png", "jf_Z.f32", "--dims", DIMS_ARG, "--slice", "2=99"], 2);

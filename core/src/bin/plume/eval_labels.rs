@@ -61,7 +61,10 @@ pub fn run(args: &EvalArgs) -> CliResult<()> {
     let (a_path, b_path) = (Path::new(&args.original), Path::new(&args.decompressed));
     let (a, a_shape) = read_labels(a_path, given.as_ref())?;
     let (b, b_shape) = read_labels(b_path, given.as_ref().or(a_shape.as_ref()))?;
-    let shape = given.or(a_shape.clone()).or(b_shape.clone()).expect("a shape: read_labels needs one");
+    let shape = given
+        .or(a_shape.clone())
+        .or(b_shape.clone())
+        .ok_or_else(|| CliError::usage("--dims is required for raw label files"))?;
     for (path, s) in [(a_path, &a_shape), (b_path, &b_shape)] {
         if let Some(s) = s.as_ref().filter(|s| s.storage_dims() != shape.storage_dims()) {
             return Err(CliError::usage(format!(

@@ -43,10 +43,11 @@ pub struct RenderArgs {
     /// label stream).
     #[arg(value_name = "INPUT")]
     pub input: String,
-    /// A decompressed field (or recomputed labels) of the same dims: draws three panels,
+    /// Decompressed fields (or recomputed labels) of the same dims. One: three panels,
     /// original | decompressed | difference (labels: original | recomputed | mismatch).
+    /// Several (e.g. one per error bound): original | each of them, in the order given.
     #[arg(value_name = "COMPARE")]
-    pub compare: Option<String>,
+    pub compare: Vec<String>,
     #[command(flatten)]
     pub field: FieldArgs,
     /// The operands are label arrays (one class id per cell), drawn with the fixed legend:
@@ -356,7 +357,7 @@ pub fn run(args: &RenderArgs) -> CliResult<()> {
 
 type Panels = (Vec<Panel>, Plane, Option<(f64, f64)>);
 
-/// The panels of a field (and its decompressed version).
+/// The panels of a field (and its decompressed versions).
 fn field_panels(args: &RenderArgs) -> CliResult<Panels> {
     let log = args.scale == Some(ScaleArg::Log);
     let a_loc = Location::parse(&args.input);
@@ -378,7 +379,7 @@ fn field_panels(args: &RenderArgs) -> CliResult<Panels> {
         }
     };
     let mut panels = vec![Panel::Field { values: a_vals.clone(), map: ColourMap::Viridis, lo, hi, log }];
-    if let Some(b_arg) = &args.compare {
+    for b_arg in &args.compare {
         let b_loc = Location::parse(b_arg);
         let spec =
             FieldSpec { dims: Some(a.shape.dims().to_vec()), dtype: Some(a.dtype()), order: a.shape.order() };
@@ -387,15 +388,19 @@ fn field_panels(args: &RenderArgs) -> CliResult<Panels> {
             return Err(CliError::usage(format!("{b_loc}: dims or dtype differ from {a_loc}")));
         }
         let b_vals = field_slice(&b.values, &plane);
-        let diff: Vec<f64> = a_vals.iter().zip(&b_vals).map(|(x, y)| y - x).collect();
-        let m = diff.iter().filter(|d| d.is_finite()).fold(0.0f64, |m, d| m.max(d.abs()));
-        panels.push(Panel::Field { values: b_vals, map: ColourMap::Viridis, lo, hi, log });
-        panels.push(Panel::Field { values: diff, map: ColourMap::Diverging, lo: -m, hi: m, log: false });
+        if args.compare.len() == 1 {
+            let diff: Vec<f64> = a_vals.iter().zip(&b_vals).map(|(x, y)| y - x).collect();
+            let m = diff.iter().filter(|d| d.is_finite()).fold(0.0f64, |m, d| m.max(d.abs()));
+            panels.push(Panel::Field { values: b_vals, map: ColourMap::Viridis, lo, hi, log });
+            panels.push(Panel::Field { values: diff, map: ColourMap::Diverging, lo: -m, hi: m, log: false });
+        } else {
+            panels.push(Panel::Field { values: b_vals, map: ColourMap::Viridis, lo, hi, log });
+        }
     }
     Ok((panels, plane, Some((lo, hi))))
 }
 
-/// The panels of a label map (and its recomputed version).
+/// The panels of a label map (and its recomputed versions).
 fn label_panels(args: &RenderArgs) -> CliResult<Panels> {
     if args.field.dtype.is_some() {
         return Err(CliError::usage("--dtype: label files are u8 class ids; drop --dtype with --labels"));
@@ -405,19 +410,23 @@ fn label_panels(args: &RenderArgs) -> CliResult<Panels> {
         None => None,
     };
     let (a, a_shape) = read_labels(Path::new(&args.input), given.as_ref())?;
-    let shape = given.or(a_shape).expect("read_labels returns a shape when none was given");
+    let shape = given.or(a_shape).ok_or_else(|| CliError::usage("--dims is required for raw label files"))?;
     let plane = Plane::new(&shape, &args.slice)?;
     let a_ids = plane.extract(&a);
     let mut panels = vec![Panel::Labels(a_ids.clone())];
-    if let Some(b_arg) = &args.compare {
+    for b_arg in &args.compare {
         let (b, b_shape) = read_labels(Path::new(b_arg), Some(&shape))?;
         if b.len() != a.len() || b_shape.is_some_and(|s| s.storage_dims() != shape.storage_dims()) {
             return Err(CliError::usage(format!("{b_arg}: dims differ from {}", args.input)));
         }
         let b_ids = plane.extract(&b);
-        let diff = a_ids.iter().zip(&b_ids).map(|(x, y)| x != y).collect();
-        panels.push(Panel::Labels(b_ids));
-        panels.push(Panel::Mismatch(diff));
+        if args.compare.len() == 1 {
+            let diff = a_ids.iter().zip(&b_ids).map(|(x, y)| x != y).collect();
+            panels.push(Panel::Labels(b_ids));
+            panels.push(Panel::Mismatch(diff));
+        } else {
+            panels.push(Panel::Labels(b_ids));
+        }
     }
     Ok((panels, plane, None))
 }
