@@ -9,6 +9,10 @@
 //! [`lossless`] (zstd). [`format`] reads and writes the container, [`engine`] runs the
 //! stages over independent blocks in parallel, and [`codec`] is the public entry point.
 //!
+//! Beside the codec: [`label`] (five-class flame-regime labels from Y_H2, Y_O2, Y_H2O and
+//! the mixture fraction, label error, lossless label streams), [`metrics`] (quality
+//! metrics) and [`synth`] (synthetic fields, including a lifted H2 jet flame).
+//!
 //! ```
 //! use plume_core::{codec, CompressOptions, ErrorBound, Encoding, FieldView, Order, Shape};
 //! let shape = Shape::new(&[16, 16], Order::C).unwrap();
