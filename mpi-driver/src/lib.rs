@@ -1,34 +1,38 @@
 //! # plume-mpi-driver
 //!
-//! Plume's distributed trainer, `plume-train`: it will read compressed snapshots on every
-//! MPI rank, derive flame-regime labels and train the study's 3-D CNN (see issue 7).
+//! Plume's distributed trainer, `plume-train`: it reads compressed snapshots on every MPI
+//! rank (sub-box decompression of W x W x 3 windows, in background threads), takes
+//! flame-regime labels from the stored label streams or recomputes them from the decoded
+//! fields, and trains the study's 3-D segmentation CNN (REFERENCE.md section 2) with burn
+//! on the CPU `flex` backend, data-parallel over MPI ranks (issue 7).
+//!
+//! Module map: [`model`] (the network, one parameterised definition), [`params`] (the flat
+//! parameter vector: init, gradients, write-back, checksum), [`optim`] (Adam), [`loss`],
+//! [`metrics`], [`comm`] (serial and MPI collectives), [`data`] (catalog, windows, split,
+//! augmentation, background loader), [`config`] (the TOML deck), [`train`] (the loop),
+//! [`checkpoint`], [`bench`] and [`selftest`] (synthetic-data runs for the benchmark and
+//! the MPI tests), [`rng`].
 //!
 //! This crate depends on `plume-core` only, never on `plume-ffi`: a program links at most one
 //! Rust static library, and the driver is a Rust program in its own right.
-//!
-//! Nothing is implemented yet; the binary prints its usage and refuses every other request
-//! with exit code [`EXIT_NOT_IMPLEMENTED`], so scripts can tell "not yet" from a failure.
 
-/// Exit code of `plume-train` for a request it cannot serve yet (or a usage error).
-pub const EXIT_NOT_IMPLEMENTED: u8 = 2;
+pub mod bench;
+pub mod checkpoint;
+pub mod comm;
+pub mod config;
+pub mod data;
+pub mod loss;
+pub mod metrics;
+pub mod model;
+pub mod optim;
+pub mod params;
+pub mod rng;
+pub mod selftest;
+pub mod step;
+pub mod train;
+
+/// Exit code of `plume-train` for a usage error or invalid input.
+pub const EXIT_USAGE: u8 = 2;
 
 /// The tracking issue for the trainer.
 pub const TRACKING_ISSUE: u32 = 7;
-
-/// The `--help` text of `plume-train`.
-pub fn usage() -> String {
-    format!(
-        "plume-train {version}: distributed training of the flame-regime classifier on \
-         Plume-compressed data\n\
-         \n\
-         Usage: mpirun -n RANKS plume-train [OPTIONS]\n\
-         \n\
-         Options:\n  \
-           -h, --help       print this help and exit\n  \
-           -V, --version    print the version and exit\n\
-         \n\
-         Status: not implemented yet: see issue {issue}.\n",
-        version = plume_core::VERSION,
-        issue = TRACKING_ISSUE,
-    )
-}

@@ -1,0 +1,13 @@
+//! Training data straight from Plume streams: the catalog, windows and splits, exact
+//! augmentation, background decoding, and a demonstration catalog writer.
+
+pub mod augment;
+pub mod catalog;
+pub mod dataset;
+pub mod loader;
+pub mod synth;
+
+pub use augment::Augment;
+pub use catalog::{Catalog, FieldStreams, SnapshotEntry};
+pub use dataset::{ChannelNorm, Dataset, Features, Labels, Split, Window};
+pub use loader::{build_batch, Batch, BatchPlan, Loader};
