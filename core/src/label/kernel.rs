@@ -65,13 +65,11 @@ impl<'a> LabelGrid<'a> {
     /// Coordinates of `axis`: strictly increasing, one per cell of the full axis (ghosts
     /// included). Checked when labeling.
     pub fn with_coords(mut self, axis: usize, coords: &'a [f64]) -> Self {
-        if axis < self.coords.len() {
-            self.coords[axis] = Some(coords);
-        } else {
-            // Remembered as an error for `label_into` to report.
+        if axis >= self.coords.len() {
+            // An axis beyond the dims: remembered for `label_into` to report.
             self.coords.resize(axis + 1, None);
-            self.coords[axis] = Some(coords);
         }
+        self.coords[axis] = Some(coords);
         self
     }
 
@@ -102,7 +100,7 @@ impl<'a> LabelGrid<'a> {
         }
         let inner = (0..nd)
             .map(|a| {
-                dims[a].checked_sub(self.ghost_lo[a] + self.ghost_hi[a]).ok_or_else(|| {
+                dims[a].checked_sub(self.ghost_lo[a].saturating_add(self.ghost_hi[a])).ok_or_else(|| {
                     Error::invalid(format!(
                         "ghost widths {} + {} exceed dim {} of axis {a}",
                         self.ghost_lo[a], self.ghost_hi[a], dims[a]
