@@ -639,8 +639,9 @@ plume_status plume_stream_info_stream_bytes(const plume_stream_info *info, size_
 plume_status plume_stream_info_encoding(const plume_stream_info *info, const char **out);
 
 /**
- * Writes the bound mode the stream was compressed with (`"abs"`, `"rel"`, `"pw_rel"` or
- * `"psnr"`, static) to `*mode` and the value given for it to `*value`. Thread-safe.
+ * Writes the bound mode the stream was compressed with (`"abs"`, `"rel"`, `"pw_rel"`,
+ * `"psnr"`, `"target_ratio"`; owned by `info`, valid until `plume_stream_info_free`) to
+ * `*mode` and the value given for it to `*value`. Thread-safe.
  */
 plume_status plume_stream_info_bound(const plume_stream_info *info,
                                      const char **mode,

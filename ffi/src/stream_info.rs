@@ -1,7 +1,7 @@
 //! `plume_stream_info`: what a compressed stream holds (dtype, shape, order, encoding,
 //! bound), read from its header without decoding the data.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::{c_char, CStr, CString};
 
 use plume_core::format::StreamLayout;
 
@@ -22,7 +22,7 @@ pub struct plume_stream_info {
     n_blocks: usize,
     stream_bytes: usize,
     encoding: &'static CStr,
-    bound_mode: &'static CStr,
+    bound_mode: CString,
     bound_value: f64,
 }
 
@@ -33,12 +33,7 @@ impl plume_stream_info {
             "fast" => c"fast",
             _ => c"ratio",
         };
-        let bound_mode = match h.requested.mode().as_str() {
-            "abs" => c"abs",
-            "rel" => c"rel",
-            "pw_rel" => c"pw_rel",
-            _ => c"psnr",
-        };
+        let bound_mode = CString::new(h.requested.mode().as_str()).unwrap_or_default();
         plume_stream_info {
             dtype: dtype_to_u32(h.dtype),
             order: order_to_u32(h.shape.order()),
@@ -171,8 +166,9 @@ pub unsafe extern "C" fn plume_stream_info_encoding(
     boundary(PLUME_ERR_PANIC, || get(info, out, |i| Ok(i.encoding.as_ptr())))
 }
 
-/// Writes the bound mode the stream was compressed with (`"abs"`, `"rel"`, `"pw_rel"` or
-/// `"psnr"`, static) to `*mode` and the value given for it to `*value`. Thread-safe.
+/// Writes the bound mode the stream was compressed with (`"abs"`, `"rel"`, `"pw_rel"`,
+/// `"psnr"`, `"target_ratio"`; owned by `info`, valid until `plume_stream_info_free`) to
+/// `*mode` and the value given for it to `*value`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn plume_stream_info_bound(
     info: *const plume_stream_info,

@@ -397,6 +397,42 @@ static void test_labeler(void) {
   plume_labeler_free(NULL);
 }
 
+/* Every bound mode is reachable through the string keys and comes back from inspect. */
+static void test_modes(const char *dir) {
+  size_t bytes = 0;
+  float *values = read_file(dir, "nyx32_temperature.f32", &bytes);
+  size_t dims[3] = {32, 32, 32}, n = bytes / sizeof(float);
+  const char *modes[][2] = {{"abs", "100"}, {"rel", "1e-3"}, {"pw_rel", "0.01"}, {"psnr", "70"},
+                            {"target_ratio", "8"}};
+  float *back = malloc(bytes);
+  for (size_t m = 0; m < sizeof modes / sizeof *modes; m++) {
+    plume_config *cfg = NULL;
+    plume_codec *codec = NULL;
+    plume_stream_info *info = NULL;
+    CHECK_STATUS(plume_config_new(&cfg), PLUME_OK);
+    CHECK_STATUS(plume_config_set(cfg, "mode", modes[m][0]), PLUME_OK);
+    CHECK_STATUS(plume_config_set(cfg, "error_bound", modes[m][1]), PLUME_OK);
+    CHECK_STATUS(plume_codec_new(cfg, NULL, &codec), PLUME_OK);
+    size_t cap = 0, len = 0;
+    CHECK_STATUS(plume_codec_compress_bound(codec, PLUME_DTYPE_F32, 3, dims, PLUME_ORDER_C, &cap), PLUME_OK);
+    uint8_t *stream = malloc(cap);
+    CHECK_STATUS(plume_codec_compress_f32(codec, values, 3, dims, PLUME_ORDER_C, stream, cap, &len), PLUME_OK);
+    CHECK_STATUS(plume_codec_decompress_f32(codec, stream, len, back, n), PLUME_OK);
+    CHECK_STATUS(plume_codec_inspect(codec, stream, len, &info), PLUME_OK);
+    const char *mode = NULL;
+    double value = 0;
+    CHECK_STATUS(plume_stream_info_bound(info, &mode, &value), PLUME_OK);
+    CHECK(mode != NULL && strcmp(mode, modes[m][0]) == 0 && value == atof(modes[m][1]));
+    printf("  mode %-12s %-5s -> %zu bytes (ratio %.1f)\n", modes[m][0], modes[m][1], len, (double)bytes / len);
+    plume_stream_info_free(info);
+    free(stream);
+    plume_codec_free(codec);
+    plume_config_free(cfg);
+  }
+  free(back);
+  free(values);
+}
+
 /* Compresses a real field under `mode`/`bound`, checks the bound on every value, a
  * sub-box against the full decode, and prints the metrics. */
 static void round_trip_f32(const char *dir, const char *file, size_t ndims, const size_t *dims, const char *mode,
@@ -531,6 +567,7 @@ int main(int argc, char **argv) {
   test_config(tmp);
   test_status_paths();
   test_labeler();
+  test_modes(dir);
   size_t wmag[3] = {91, 91, 91};
   round_trip_f32(dir, "sperr_wmag91.f32", 3, wmag, "rel", "1e-3", "ratio");
   round_trip_f32(dir, "sperr_wmag91.f32", 3, wmag, "abs", "0.5", "fast");

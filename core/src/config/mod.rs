@@ -163,7 +163,12 @@ fn check(key: &str, kind: Kind, value: &str) -> Result<String> {
     let bad = |what: &str| Error::invalid(format!("key '{key}': value '{v}' {what}"));
     match kind {
         Kind::Mode => {
-            ErrorBound::parse(v, 0.5).map_err(|_| bad("is not a bound mode (abs, rel, pw_rel, psnr)"))?;
+            // The mode's name is checked here, its value with `error_bound` in `resolve`: a
+            // name is known when some value parses with it (each mode accepts one of these).
+            let known = [0.5, 2.0, 60.0].iter().any(|&x| ErrorBound::parse(v, x).is_ok());
+            if !known {
+                return Err(bad("is not a bound mode (abs, rel, pw_rel, psnr, target_ratio)"));
+            }
             Ok(v.to_ascii_lowercase())
         }
         Kind::Number => {

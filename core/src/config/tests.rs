@@ -27,6 +27,11 @@ fn set_validates_and_names_the_key() {
     assert_eq!(s.block_dims, Some(vec![16, 32, 64]));
     let e = c.set("error_bond", "1").unwrap_err();
     assert!(e.message().contains("error_bond"), "{e}");
+    c.set("mode", "target_ratio").unwrap();
+    c.set("error_bound", "20").unwrap();
+    assert_eq!(c.resolve().unwrap().bound, ErrorBound::TargetRatio(20.0));
+    c.set("mode", "pw_rel").unwrap();
+    c.set("error_bound", "0.1").unwrap();
     let e = c.set("error_bound", "abc").unwrap_err();
     assert!(e.message().contains("error_bound") && e.message().contains("abc"), "{e}");
     let e = c.set("block_dims", "1 2 3 4 5").unwrap_err();
