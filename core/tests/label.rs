@@ -631,3 +631,24 @@ fn real_counterflow_flame_is_non_premixed_where_heat_is_released() {
     assert!((bilger.mixture_fraction(&row(0)) - 1.0).abs() < 1e-6);
     assert!(bilger.mixture_fraction(&row(p.rows.len() - 1)).abs() < 1e-6);
 }
+
+#[test]
+fn damaged_label_streams_are_errors_not_panics() {
+    let shape = Shape::new(&[6, 7, 5], Order::C).expect("shape");
+    let ids: Vec<u8> = (0..210u32).map(|i| ((i / 9) % 5) as u8).collect();
+    let stream = compress_labels(&ids, &shape).expect("compress");
+    for len in 0..stream.len() {
+        assert!(decompress_labels(&stream[..len]).is_err(), "truncated to {len} bytes");
+    }
+    for byte in 0..stream.len() {
+        for bit in [0u8, 3, 7] {
+            let mut bad = stream.clone();
+            bad[byte] ^= 1 << bit;
+            // Either an error or (a flip the CRCs cannot see, e.g. in a reserved field) the
+            // same exact ids; never a panic nor a non-id.
+            if let Ok((labels, _)) = decompress_labels(&bad) {
+                assert!(labels.iter().all(|&l| l < 5));
+            }
+        }
+    }
+}
