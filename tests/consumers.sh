@@ -43,7 +43,7 @@ for lang in c cpp fortran; do
   cmake -S "$repo/examples/$lang" -B "$work/example-$lang" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
   cmake --build "$work/example-$lang" >/dev/null
   exe="$work/example-$lang/plume_example_$lang"
-  if command -v valgrind >/dev/null 2>&1 && [[ "$lang" != cpp ]]; then
+  if command -v valgrind >/dev/null 2>&1; then
     timed valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,possible \
       --suppressions="$repo/tests/c/valgrind.supp" --quiet "$exe" "$field"
   else
