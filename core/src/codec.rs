@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::bound::ErrorBound;
 use crate::engine::grid::{pad4, Box4};
-use crate::engine::{CpuEngine, Engine, Plan};
+use crate::engine::{CpuEngine, Engine, EngineChoice, Plan};
 use crate::error::{Error, Result};
 use crate::field::{AnyField, AnyValues, AnyValuesMut, DType, Element, FieldView, Order, Shape};
 pub use crate::format::Encoding;
@@ -24,12 +24,15 @@ pub struct CompressOptions {
     pub block_dims: Option<Vec<usize>>,
     /// zstd level of the `ratio` encoding (default 1).
     pub zstd_level: i32,
+    /// Which engine compresses (default [`EngineChoice::Cpu`]); every engine writes the
+    /// same bytes.
+    pub engine: EngineChoice,
 }
 
 impl CompressOptions {
     /// Options with default block dims and zstd level.
     pub fn new(bound: ErrorBound, encoding: Encoding) -> Self {
-        CompressOptions { bound, encoding, block_dims: None, zstd_level: 1 }
+        CompressOptions { bound, encoding, block_dims: None, zstd_level: 1, engine: EngineChoice::Cpu }
     }
 }
 
@@ -182,7 +185,7 @@ pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<
         block_dims: block_dims.clone(),
     };
     let mut plan = Plan { quantizer, encoding: opts.encoding, block_dims, zstd_level: opts.zstd_level };
-    let engine = CpuEngine;
+    let engine = crate::engine::select_engine(opts.engine)?;
     let mut compressed = engine.compress(field, &plan)?;
     let mut stream = assemble(&header, &compressed);
     let mut psnr_reached = None;

@@ -1,0 +1,47 @@
+// Stage 1 of `fast` compression: pre-quantization (quantize/{linear,log}.rs).
+// One thread per workspace entry t = s * slot_values + i: code i of slot s, and one
+// 32-bit outlier mask per chunk (a warp ballot: bit j = value 32c + j is an outlier,
+// stored losslessly and coded 0, exactly as quantize_run does).
+#include "plume_quantize.cuh"
+#include "plume_block.cuh"
+
+template <int MODE, typename T>
+__device__ void plume_quantize_blocks(const T* __restrict__ field, PlumeGeom g, const u64* __restrict__ blist,
+                                      PlumeQuant q, i32* __restrict__ codes, u32* __restrict__ masks) {
+    const u64 total = g.n_sel * g.slot_values;  // a multiple of 32
+    const u64 stride = (u64)gridDim.x * blockDim.x;  // blockDim is a multiple of 32
+    for (u64 t = (u64)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += stride) {
+        const u64 s = t / g.slot_values;
+        const u32 i = (u32)(t - s * g.slot_values);
+        const PlumeBox bx = plume_block_box(g, blist[s]);
+        i32 code = 0;
+        bool ok = true;
+        if (i < bx.volume) {
+            u32 c[4];
+            plume_local_coords(bx, i, c);
+            code = plume_quantize<MODE, T>(q, field[plume_field_index(g, bx, c)], &ok);
+        }
+        const u32 outliers = __ballot_sync(0xffffffffu, !ok);
+        codes[t] = code;
+        if ((threadIdx.x & 31) == 0) {
+            masks[t / 32] = outliers;
+        }
+    }
+}
+
+extern "C" __global__ void plume_quantize_linear_f32(const float* field, PlumeGeom g, const u64* blist, PlumeQuant q,
+                                                     i32* codes, u32* masks) {
+    plume_quantize_blocks<PLUME_LINEAR, float>(field, g, blist, q, codes, masks);
+}
+extern "C" __global__ void plume_quantize_linear_f64(const double* field, PlumeGeom g, const u64* blist, PlumeQuant q,
+                                                     i32* codes, u32* masks) {
+    plume_quantize_blocks<PLUME_LINEAR, double>(field, g, blist, q, codes, masks);
+}
+extern "C" __global__ void plume_quantize_log_f32(const float* field, PlumeGeom g, const u64* blist, PlumeQuant q,
+                                                  i32* codes, u32* masks) {
+    plume_quantize_blocks<PLUME_LOG, float>(field, g, blist, q, codes, masks);
+}
+extern "C" __global__ void plume_quantize_log_f64(const double* field, PlumeGeom g, const u64* blist, PlumeQuant q,
+                                                  i32* codes, u32* masks) {
+    plume_quantize_blocks<PLUME_LOG, double>(field, g, blist, q, codes, masks);
+}
