@@ -56,62 +56,81 @@ fn pad4(dims: &[usize]) -> [usize; 4] {
     out
 }
 
-impl InterpolationPredictor {
-    /// Calls `f(index, prediction)` for every point of pass `(s, k)`, reading neighbours
-    /// from `v` (which must hold codes at every neighbour position).
+/// Which neighbours on the pass axis a point has, hence which formula predicts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stencil {
+    Cubic,
+    QuadRight,
+    QuadLeft,
+    Linear,
+    Extrapolate,
+    Copy,
+}
+
+impl Stencil {
+    /// The stencil of a point at coordinate `x` (an odd multiple of `s`) on an axis of `n`.
     #[inline(always)]
+    fn of(x: usize, n: usize, s: usize, cubic: bool) -> Stencil {
+        let (has_b1, has_a3, has_b3) = (x + s < n, x >= 3 * s, x + 3 * s < n);
+        match (cubic, has_b1, has_a3, has_b3) {
+            (false, true, _, _) => Stencil::Linear,
+            (false, false, _, _) => Stencil::Copy,
+            (true, true, true, true) => Stencil::Cubic,
+            (true, true, false, true) => Stencil::QuadRight,
+            (true, true, true, false) => Stencil::QuadLeft,
+            (true, true, false, false) => Stencil::Linear,
+            (true, false, true, _) => Stencil::Extrapolate,
+            (true, false, false, _) => Stencil::Copy,
+        }
+    }
+
+    /// The prediction of the point at `i`, its neighbours `d` apart on the pass axis.
+    #[inline(always)]
+    fn predict(self, v: &[i32], i: usize, d: usize) -> i32 {
+        let at = |j: usize| v[j] as i64;
+        let p = match self {
+            Stencil::Cubic => (-at(i - 3 * d) + 9 * at(i - d) + 9 * at(i + d) - at(i + 3 * d) + 8) >> 4,
+            Stencil::QuadRight => (3 * at(i - d) + 6 * at(i + d) - at(i + 3 * d) + 4) >> 3,
+            Stencil::QuadLeft => (-at(i - 3 * d) + 6 * at(i - d) + 3 * at(i + d) + 4) >> 3,
+            Stencil::Linear => (at(i - d) + at(i + d)) >> 1,
+            Stencil::Extrapolate => (3 * at(i - d) - at(i - 3 * d)) >> 1,
+            Stencil::Copy => at(i - d),
+        };
+        p as i32 // wraps only for hostile residuals
+    }
+}
+
+impl InterpolationPredictor {
+    /// Applies pass `(s, k)`: every point of the pass gets `code - pred` (encode) or
+    /// `residual + pred` (decode), its neighbours read from `v`.
     fn pass(&self, v: &mut [i32], dims: &[usize; 4], s: usize, k: usize, encode: bool) {
         let strides = [dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1];
-        let step = |j: usize| {
-            if j == k {
-                2 * s
-            } else if j < k {
-                s
-            } else {
-                2 * s
-            }
-        };
-        let start = |j: usize| if j == k { s } else { 0 };
+        let cubic = self.order == InterpOrder::Cubic;
         let n = dims[k];
-        let sk = strides[k] * s;
-        let mut c = [0usize; 4];
-        c[0] = start(0);
+        let d = strides[k] * s;
+        let apply = |v: &mut [i32], i: usize, pred: i32| {
+            v[i] = if encode { v[i].wrapping_sub(pred) } else { v[i].wrapping_add(pred) };
+        };
+        // axes before k step by s, axes after k by 2s; axis k visits s, 3s, 5s, ...
+        let step = |j: usize| if j < k { s } else { 2 * s };
+        let mut c = [if k == 0 { s } else { 0 }, 0, 0];
         while c[0] < dims[0] {
-            c[1] = start(1);
+            c[1] = if k == 1 { s } else { 0 };
             while c[1] < dims[1] {
-                c[2] = start(2);
+                c[2] = if k == 2 { s } else { 0 };
                 while c[2] < dims[2] {
-                    c[3] = start(3);
-                    while c[3] < dims[3] {
-                        let i = c[0] * strides[0] + c[1] * strides[1] + c[2] * strides[2] + c[3];
-                        let x = c[k];
-                        let a1 = v[i - sk] as i64;
-                        let pred = if x + s < n {
-                            let b1 = v[i + sk] as i64;
-                            match self.order {
-                                InterpOrder::Linear => (a1 + b1) >> 1,
-                                InterpOrder::Cubic => {
-                                    let has_a3 = x >= 3 * s;
-                                    let has_b3 = x + 3 * s < n;
-                                    match (has_a3, has_b3) {
-                                        (true, true) => {
-                                            let (a3, b3) = (v[i - 3 * sk] as i64, v[i + 3 * sk] as i64);
-                                            (-a3 + 9 * a1 + 9 * b1 - b3 + 8) >> 4
-                                        }
-                                        (false, true) => (3 * a1 + 6 * b1 - v[i + 3 * sk] as i64 + 4) >> 3,
-                                        (true, false) => (-(v[i - 3 * sk] as i64) + 6 * a1 + 3 * b1 + 4) >> 3,
-                                        (false, false) => (a1 + b1) >> 1,
-                                    }
-                                }
-                            }
-                        } else if self.order == InterpOrder::Cubic && x >= 3 * s {
-                            (3 * a1 - v[i - 3 * sk] as i64) >> 1 // linear extrapolation
-                        } else {
-                            a1
-                        };
-                        let pred = pred as i32; // wraps only for hostile residuals
-                        v[i] = if encode { v[i].wrapping_sub(pred) } else { v[i].wrapping_add(pred) };
-                        c[3] += step(3);
+                    let base = c[0] * strides[0] + c[1] * strides[1] + c[2] * strides[2];
+                    if k == 3 {
+                        for x in (s..n).step_by(2 * s) {
+                            let pred = Stencil::of(x, n, s, cubic).predict(v, base + x, d);
+                            apply(v, base + x, pred);
+                        }
+                    } else {
+                        let stencil = Stencil::of(c[k], n, s, cubic);
+                        for c3 in (0..dims[3]).step_by(2 * s) {
+                            let pred = stencil.predict(v, base + c3, d);
+                            apply(v, base + c3, pred);
+                        }
                     }
                     c[2] += step(2);
                 }
