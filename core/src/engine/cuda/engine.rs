@@ -223,6 +223,37 @@ fn as_bytes<T: Element>(v: &[T]) -> &[u8] {
     unsafe { std::slice::from_raw_parts(v.as_ptr().cast(), std::mem::size_of_val(v)) }
 }
 
+/// Where the field to compress lies.
+enum Input<'a> {
+    /// Host bytes (uploaded into the workspace).
+    Host(&'a [u8]),
+    /// A device pointer in the engine's context.
+    Device(u64),
+}
+
+/// Where decoded values go.
+enum Target<'a> {
+    /// Host memory, as bytes of the values (aligned for the element type).
+    Host(&'a mut [MaybeUninit<u8>]),
+    /// A device pointer in the engine's context with room for `n_values` values.
+    Device { ptr: u64, n_values: usize },
+}
+
+impl Target<'_> {
+    fn n_values(&self, dtype: DType) -> usize {
+        match self {
+            Target::Host(b) => b.len() / dtype.size_bytes(),
+            Target::Device { n_values, .. } => *n_values,
+        }
+    }
+}
+
+/// The bytes of an uninitialised f32/f64 output.
+fn uninit_bytes<T: Element>(v: &mut [MaybeUninit<T>]) -> &mut [MaybeUninit<u8>] {
+    // SAFETY: same memory, viewed as bytes (MaybeUninit<u8> has no validity invariant).
+    unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast(), std::mem::size_of_val(v)) }
+}
+
 /// A checked block: where its stored bytes are and how many outliers it has.
 struct CheckedBlock<'a> {
     stored: &'a [u8],
@@ -355,7 +386,13 @@ impl CudaEngine {
         Ok(())
     }
 
-    fn compress_typed<T: Element>(&self, values: &[T], storage: &[usize], plan: &Plan) -> Result<Compressed> {
+    fn compress_impl(
+        &self,
+        input: Input<'_>,
+        dtype: DType,
+        storage: &[usize],
+        plan: &Plan,
+    ) -> Result<Compressed> {
         let grid = BlockGrid::new(storage, &plan.block_dims);
         let n_blocks = grid.n_blocks();
         if n_blocks == 0 {
@@ -367,15 +404,21 @@ impl CudaEngine {
         let ws = &mut st.ws;
         let g = Geometry::new(storage, &plan.block_dims, n_blocks);
         let (q, log) = Quant::of(&plan.quantizer);
-        let v = variant(log, T::DTYPE);
-        let value_bytes = T::DTYPE.size_bytes() as u32;
+        let v = variant(log, dtype);
+        let value_bytes = dtype.size_bytes() as u32;
         let version = crate::format::FORMAT_VERSION as u32;
         let n_sel = n_blocks as u64;
         let blist: Vec<u64> = (0..n_sel).collect();
 
-        let input = ws.input.ensure(s, std::mem::size_of_val(values))?;
-        s.memcpy_htod(as_bytes(values), &mut input.slice_mut(..std::mem::size_of_val(values)))
-            .map_err(|e| device_err("upload field", e))?;
+        let field_ptr: u64 = match input {
+            Input::Host(bytes) => {
+                let buf = ws.input.ensure(s, bytes.len())?;
+                s.memcpy_htod(bytes, &mut buf.slice_mut(..bytes.len()))
+                    .map_err(|e| device_err("upload field", e))?;
+                buf.device_ptr(s).0
+            }
+            Input::Device(ptr) => ptr,
+        };
         s.memcpy_htod(&blist, &mut ws.blist.ensure(s, n_blocks)?.slice_mut(..n_blocks))
             .map_err(|e| device_err("upload block list", e))?;
         ws.codes.ensure(s, g.n_values())?;
@@ -386,7 +429,7 @@ impl CudaEngine {
         ws.block_outliers.ensure(s, n_blocks)?;
         ws.block_bytes.ensure(s, n_blocks)?;
         ws.block_off.ensure(s, n_blocks + 1)?;
-        let (input, blist_d, codes) = (ws.input.get()?, ws.blist.get()?, ws.codes.get()?);
+        let (blist_d, codes) = (ws.blist.get()?, ws.codes.get()?);
         let (masks, widths, word_off, out_off) =
             (ws.masks.get()?, ws.widths.get()?, ws.word_off.get()?, ws.out_off.get()?);
         let (block_outliers, block_bytes, block_off) =
@@ -398,7 +441,7 @@ impl CudaEngine {
             &k.quantize[v],
             grid_stride(total, THREADS),
             "quantize",
-            [input, &g, blist_d, &q, codes, masks]
+            [&field_ptr, &g, blist_d, &q, codes, masks]
         )?;
         launch!(
             s,
@@ -437,18 +480,30 @@ impl CudaEngine {
         let total_bytes = offsets[n_blocks] as usize;
 
         ws.payload.ensure(s, total_bytes)?;
-        let (input, blist_d, codes) = (ws.input.get()?, ws.blist.get()?, ws.codes.get()?);
+        let (blist_d, codes) = (ws.blist.get()?, ws.codes.get()?);
         let (masks, widths, word_off, out_off) =
             (ws.masks.get()?, ws.widths.get()?, ws.word_off.get()?, ws.out_off.get()?);
         let (block_outliers, block_off, payload) =
             (ws.block_outliers.get()?, ws.block_off.get()?, ws.payload.get()?);
-        let p = (T::DTYPE == DType::F64) as usize;
+        let p = (dtype == DType::F64) as usize;
         launch!(
             s,
             &k.pack[p],
             grid_stride(total, THREADS),
             "pack",
-            [input, &g, blist_d, codes, masks, widths, word_off, out_off, block_outliers, block_off, payload]
+            [
+                &field_ptr,
+                &g,
+                blist_d,
+                codes,
+                masks,
+                widths,
+                word_off,
+                out_off,
+                block_outliers,
+                block_off,
+                payload
+            ]
         )?;
         let bytes =
             s.clone_dtoh(&payload.slice(..total_bytes.max(1))).map_err(|e| device_err("read payloads", e))?;
@@ -458,49 +513,40 @@ impl CudaEngine {
         Ok(Compressed { blocks, codebook: Vec::new(), n_outliers: outliers.iter().map(|&n| n as u64).sum() })
     }
 
-    fn decompress_typed<T: Element>(
+    /// Decodes `region` into `target` (`n_values` values of `dtype`): on the device when
+    /// every selected block passes the host check, else on the CPU (whose error, if any,
+    /// is returned unchanged).
+    fn decompress_impl(
         &self,
         stream: &[u8],
         layout: &StreamLayout,
         region: &Box4,
-        out: &mut [MaybeUninit<T>],
+        dtype: DType,
+        target: Target<'_>,
     ) -> Result<()> {
-        let cpu = |out: &mut [MaybeUninit<T>]| {
-            let any = match T::DTYPE {
-                // SAFETY: T is f32 exactly when DTYPE is F32 (Element is sealed).
-                DType::F32 => AnyValuesMut::F32(unsafe {
-                    std::slice::from_raw_parts_mut(out.as_mut_ptr().cast(), out.len())
-                }),
-                // SAFETY: likewise for f64.
-                DType::F64 => AnyValuesMut::F64(unsafe {
-                    std::slice::from_raw_parts_mut(out.as_mut_ptr().cast(), out.len())
-                }),
-            };
-            CpuEngine.decompress_region(stream, layout, region, any)
-        };
         let h = &layout.header;
         let storage = h.shape.storage_dims();
         let dims = pad4(&storage, 1);
         if layout.codebook.is_some()
             || h.encoding != Encoding::Fast
-            || h.dtype != T::DTYPE
-            || out.len() != region.volume()
+            || h.dtype != dtype
+            || target.n_values(dtype) != region.volume()
             || (0..MAX_DIMS).any(|a| region.start[a] + region.extent[a] > dims[a])
         {
             // `ratio` streams, and every argument error, are the CPU engine's
-            return cpu(out);
+            return self.decode_on_cpu(stream, layout, region, dtype, target);
         }
         let grid = BlockGrid::new(&storage, &h.block_dims);
         let sel = grid.blocks_overlapping(region);
         if sel.is_empty() {
             return Ok(());
         }
-        let value_bytes = T::DTYPE.size_bytes();
+        let value_bytes = dtype.size_bytes();
         let mut checked = Vec::with_capacity(sel.len());
         for &b in &sel {
             match check_block(stream, layout, &grid, b, value_bytes) {
                 Some(c) => checked.push(c),
-                None => return cpu(out),
+                None => return self.decode_on_cpu(stream, layout, region, dtype, target),
             }
         }
         let mut packed = Vec::with_capacity(checked.iter().map(|c| c.stored.len()).sum());
@@ -519,7 +565,7 @@ impl CudaEngine {
         let n_sel = sel.len();
         let g = Geometry::new(&storage, &h.block_dims, n_sel);
         let (q, log) = Quant::of(&h.quantizer);
-        let v = variant(log, T::DTYPE);
+        let v = variant(log, dtype);
         let version = h.version as u32;
         let vb = value_bytes as u32;
         let r = Region::of(region);
@@ -536,11 +582,14 @@ impl CudaEngine {
         ws.widths.ensure(s, g.n_chunks())?;
         ws.word_off.ensure(s, g.n_chunks())?;
         ws.block_bytes.ensure(s, n_sel)?;
-        ws.output.ensure(s, out.len() * value_bytes)?;
+        let out_ptr: u64 = match &target {
+            Target::Host(bytes) => ws.output.ensure(s, bytes.len())?.device_ptr(s).0,
+            Target::Device { ptr, .. } => *ptr,
+        };
         let (stored, payload_at_d, outl, blist_d) =
             (ws.payload.get()?, ws.payload_at.get()?, ws.block_outliers.get()?, ws.blist.get()?);
-        let (codes, widths, word_off, block_bytes, output) =
-            (ws.codes.get()?, ws.widths.get()?, ws.word_off.get()?, ws.block_bytes.get()?, ws.output.get()?);
+        let (codes, widths, word_off, block_bytes) =
+            (ws.codes.get()?, ws.widths.get()?, ws.word_off.get()?, ws.block_bytes.get()?);
 
         launch!(
             s,
@@ -583,30 +632,133 @@ impl CudaEngine {
             &k.dequantize[v],
             grid_stride(total, THREADS),
             "dequantize",
-            [&g, blist_d, &q, &r, codes, output]
+            [&g, blist_d, &q, &r, codes, &out_ptr]
         )?;
-        let p = (T::DTYPE == DType::F64) as usize;
+        let p = (dtype == DType::F64) as usize;
         launch!(
             s,
             &k.scatter_outliers[p],
             per_slot(n_sel as u64, THREADS),
             "scatter outliers",
-            [&g, blist_d, &r, stored, payload_at_d, outl, &version, output]
+            [&g, blist_d, &r, stored, payload_at_d, outl, &version, &out_ptr]
         )?;
-        let (src, _rec) = output.device_ptr(s);
-        // SAFETY: `output` holds out.len() values of T written by the kernels above (every
-        // region element lies in exactly one selected block); the copy completes before
-        // the synchronisation below returns, and `out` outlives it.
-        unsafe {
-            let bytes = std::slice::from_raw_parts_mut(
-                out.as_mut_ptr().cast::<MaybeUninit<u8>>(),
-                out.len() * value_bytes,
-            );
-            cudarc::driver::result::memcpy_dtoh_async(bytes, src, s.cu_stream())
+        if let Target::Host(bytes) = target {
+            // SAFETY: `out_ptr` holds bytes.len() bytes written by the kernels above (every
+            // region element lies in exactly one selected block); the copy completes before
+            // the synchronisation below returns, and `bytes` outlives it.
+            unsafe { cudarc::driver::result::memcpy_dtoh_async(bytes, out_ptr, s.cu_stream()) }
+                .map_err(|e| device_err("read output", e))?;
         }
-        .map_err(|e| device_err("read output", e))?;
         s.synchronize().map_err(|e| device_err("synchronize", e))?;
         Ok(())
+    }
+
+    /// The CPU engine's decode of `region` into `target`.
+    fn decode_on_cpu(
+        &self,
+        stream: &[u8],
+        layout: &StreamLayout,
+        region: &Box4,
+        dtype: DType,
+        target: Target<'_>,
+    ) -> Result<()> {
+        fn typed(bytes: &mut [MaybeUninit<u8>], dtype: DType) -> AnyValuesMut<'_> {
+            match dtype {
+                // SAFETY: the bytes come from a slice of f32 (or of u64) values: aligned, and
+                // any bit pattern is a valid f32.
+                DType::F32 => AnyValuesMut::F32(unsafe {
+                    std::slice::from_raw_parts_mut(bytes.as_mut_ptr().cast(), bytes.len() / 4)
+                }),
+                // SAFETY: likewise, from a slice of f64 (or u64) values.
+                DType::F64 => AnyValuesMut::F64(unsafe {
+                    std::slice::from_raw_parts_mut(bytes.as_mut_ptr().cast(), bytes.len() / 8)
+                }),
+            }
+        }
+        match target {
+            Target::Host(bytes) => CpuEngine.decompress_region(stream, layout, region, typed(bytes, dtype)),
+            Target::Device { ptr, n_values } => {
+                let n_bytes = n_values * dtype.size_bytes();
+                let mut host: Vec<MaybeUninit<u64>> = Vec::new();
+                host.try_reserve_exact(n_bytes.div_ceil(8)).map_err(|_| {
+                    Error::invalid(format!("cannot allocate {n_bytes} bytes for a CPU decode"))
+                })?;
+                // SAFETY: MaybeUninit needs no initialisation.
+                unsafe { host.set_len(n_bytes.div_ceil(8)) };
+                // SAFETY: u64 storage viewed as bytes (no padding, alignment 8).
+                let bytes = unsafe {
+                    std::slice::from_raw_parts_mut(host.as_mut_ptr().cast::<MaybeUninit<u8>>(), n_bytes)
+                };
+                CpuEngine.decompress_region(stream, layout, region, typed(bytes, dtype))?;
+                // SAFETY: the CPU engine wrote every byte on Ok.
+                let init = unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<u8>(), n_bytes) };
+                let _st = self.lock()?;
+                let s = &self.inner.stream;
+                // SAFETY: `ptr` holds n_bytes of device memory (the caller's contract); `init`
+                // lives until the synchronisation below.
+                unsafe { cudarc::driver::result::memcpy_htod_async(ptr, init, s.cu_stream()) }
+                    .map_err(|e| device_err("upload CPU decode", e))?;
+                s.synchronize().map_err(|e| device_err("synchronize", e))
+            }
+        }
+    }
+
+    /// Compresses a field that lies in device memory: like [`Engine::compress`] with
+    /// the upload skipped. `field` is a `CUdeviceptr` (a `cudaMalloc` pointer of the
+    /// runtime API on device 0 qualifies: the runtime uses the primary context, as this
+    /// engine does) to `shape`'s values of `dtype`, in the order `shape` says. The work
+    /// runs on [`CudaEngine::stream`]; the payloads come back to the host (the stream is
+    /// assembled there, as for a host field). `ratio` is refused (`Unsupported`).
+    ///
+    /// # Safety
+    /// `field` must point to `shape.n_values()` readable values of `dtype` in this
+    /// engine's context, complete (the caller synchronised the stream that wrote them)
+    /// and not written until this returns.
+    pub unsafe fn compress_device(
+        &self,
+        field: u64,
+        dtype: DType,
+        shape: &crate::field::Shape,
+        plan: &Plan,
+    ) -> Result<Compressed> {
+        let storage = shape.storage_dims();
+        if plan.encoding != Encoding::Fast {
+            return Err(Error::unsupported(
+                "the CUDA engine compresses device arrays with the `fast` encoding only",
+            ));
+        }
+        if plan.block_dims.len() != storage.len()
+            || plan.block_dims.contains(&0)
+            || plan.block_dims.iter().product::<usize>() > crate::format::MAX_BLOCK_VALUES
+        {
+            return Err(Error::invalid(format!(
+                "block dims {:?} do not fit a {}-D field",
+                plan.block_dims,
+                storage.len()
+            )));
+        }
+        self.compress_impl(Input::Device(field), dtype, &storage, plan)
+    }
+
+    /// Decodes `region` (storage coordinates, as [`Engine::decompress_region`]) of a host
+    /// stream straight into device memory: `out` is a `CUdeviceptr` with room for
+    /// `n_values` values of the stream's type (which must equal the region's volume).
+    /// Streams the GPU path does not take (`ratio`, interpolation predictors) are decoded
+    /// on the CPU and uploaded; damaged streams fail with the CPU engine's error.
+    ///
+    /// # Safety
+    /// `out` must point to `n_values` writable values of the stream's type in this
+    /// engine's context, not accessed by anything else until this returns.
+    pub unsafe fn decompress_device(
+        &self,
+        stream: &[u8],
+        layout: &StreamLayout,
+        region: &Box4,
+        out: u64,
+        n_values: usize,
+    ) -> Result<()> {
+        let dtype = layout.header.dtype;
+        self.decompress_impl(stream, layout, region, dtype, Target::Device { ptr: out, n_values })
     }
 
     /// Device metrics of `reconstructed` against `original` (host arrays of one type,
@@ -669,8 +821,12 @@ impl Engine for CudaEngine {
             return CpuEngine.compress(field, plan);
         }
         match field {
-            AnyField::F32(f) => self.compress_typed(f.values(), &storage, plan),
-            AnyField::F64(f) => self.compress_typed(f.values(), &storage, plan),
+            AnyField::F32(f) => {
+                self.compress_impl(Input::Host(as_bytes(f.values())), DType::F32, &storage, plan)
+            }
+            AnyField::F64(f) => {
+                self.compress_impl(Input::Host(as_bytes(f.values())), DType::F64, &storage, plan)
+            }
         }
     }
 
@@ -681,9 +837,10 @@ impl Engine for CudaEngine {
         region: &Box4,
         out: AnyValuesMut<'_>,
     ) -> Result<()> {
-        match out {
-            AnyValuesMut::F32(o) => self.decompress_typed(stream, layout, region, o),
-            AnyValuesMut::F64(o) => self.decompress_typed(stream, layout, region, o),
-        }
+        let (dtype, bytes) = match out {
+            AnyValuesMut::F32(o) => (DType::F32, uninit_bytes(o)),
+            AnyValuesMut::F64(o) => (DType::F64, uninit_bytes(o)),
+        };
+        self.decompress_impl(stream, layout, region, dtype, Target::Host(bytes))
     }
 }
