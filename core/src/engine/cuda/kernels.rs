@@ -107,3 +107,53 @@ pub fn compile(nvrtc: &Nvrtc, unit: &Unit, arch: &str) -> Result<Compiled> {
     let output = if arch.starts_with("sm_") { Output::Cubin } else { Output::Ptx };
     nvrtc.compile(unit.name, unit.source, HEADERS, &options(arch), output)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The value of `#define name <f64 literal>` in a header.
+    fn define(src: &str, name: &str) -> f64 {
+        let line = src
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .unwrap_or_else(|| panic!("{name} not defined"));
+        let lit = line.split_whitespace().nth(2).unwrap_or_else(|| panic!("{name}: no value"));
+        lit.parse().unwrap_or_else(|e| panic!("{name} = {lit}: {e}"))
+    }
+
+    #[test]
+    fn exact_math_constants_match_the_rust_source() {
+        let cuh = HEADERS[0].1;
+        let rust = include_str!("../../exact_math.rs");
+        let start = rust.find("const EXP2_COEFFS: [f64; 17] = [").expect("EXP2_COEFFS in exact_math.rs");
+        let body = &rust[start..];
+        let body = &body[body.find('[').expect("[") + 1..];
+        let body = &body[body.find('[').expect("[") + 1..body.find("];").expect("];")];
+        let coeffs: Vec<f64> = body
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| if s == "std::f64::consts::LN_2" { std::f64::consts::LN_2 } else { s.parse().expect(s) })
+            .collect();
+        assert_eq!(coeffs.len(), 17);
+        for (n, c) in coeffs.iter().enumerate() {
+            assert_eq!(define(cuh, &format!("PLUME_EXP2_C{n}")).to_bits(), c.to_bits(), "coefficient {n}");
+        }
+        assert_eq!(define(cuh, "PLUME_SQRT_2"), std::f64::consts::SQRT_2);
+        assert_eq!(define(cuh, "PLUME_TWO_OVER_LN2"), 2.8853900817779268);
+        assert_eq!(define(cuh, "PLUME_TWO_POW_64"), 18_446_744_073_709_551_616.0);
+        assert_eq!(define(cuh, "PLUME_F64_MIN_POSITIVE"), f64::MIN_POSITIVE);
+        assert_eq!(define(HEADERS[1].1, "PLUME_Q_MAX") as i32, crate::quantize::Q_MAX);
+    }
+
+    #[test]
+    fn every_include_is_a_known_header() {
+        for (name, src) in UNITS.iter().map(|u| (u.name, u.source)).chain(HEADERS.iter().copied()) {
+            for line in src.lines().filter(|l| l.starts_with("#include")) {
+                let inc = line.split('"').nth(1).unwrap_or_else(|| panic!("{name}: {line}"));
+                assert!(HEADERS.iter().any(|h| h.0 == inc), "{name} includes unknown {inc}");
+            }
+        }
+    }
+}
