@@ -156,4 +156,102 @@ mod tests {
             }
         }
     }
+
+    // Host models of the index arithmetic the kernels use (not of CUDA semantics), checked
+    // against the CPU stages: they pin the formulas a device run would otherwise be the
+    // first to exercise.
+
+    /// `plume_lorenzo_residual` (plume_lorenzo.cuh): inclusion-exclusion over axis subsets.
+    fn lorenzo_residual(codes: &[i32], ext: [usize; 4], i: usize) -> i32 {
+        let ls = [ext[1] * ext[2] * ext[3], ext[2] * ext[3], ext[3], 1];
+        let c = [i / ls[0], (i / ls[1]) % ext[1], (i / ls[2]) % ext[2], i % ext[3]];
+        let mut acc = 0u32;
+        for subset in 0..16u32 {
+            let (mut at, mut inside, mut parity) = (i, true, false);
+            for a in 0..4 {
+                if subset & (1 << a) != 0 {
+                    inside &= c[a] > 0;
+                    at = at.wrapping_sub(ls[a]);
+                    parity ^= true;
+                }
+            }
+            if inside {
+                let v = codes[at] as u32;
+                acc = if parity { acc.wrapping_sub(v) } else { acc.wrapping_add(v) };
+            }
+        }
+        acc as i32
+    }
+
+    /// Word `lane` of a chunk in `plume_pack_blocks` (bitpack.cu).
+    fn pack_word(z: &[u32; 32], w: u32, lane: u32) -> u32 {
+        let lo = 32 * lane;
+        let j0 = lo / w;
+        let j1 = ((lo + 31) / w).min(31);
+        let mut word = 0u32;
+        for j in j0..=j1 {
+            let bit = j * w;
+            let v = z[j as usize];
+            word |= if bit >= lo { v << (bit - lo) } else { v >> (lo - bit) };
+        }
+        word
+    }
+
+    /// Value `lane` of a chunk in `plume_unpack` (bitpack.cu).
+    fn unpack_value(words: &[u32], w: u32, lane: u32) -> u32 {
+        let bit = lane * w;
+        let (k, sh) = ((bit >> 5) as usize, bit & 31);
+        let mut acc = words[k] as u64;
+        if sh + w > 32 {
+            acc |= (words[k + 1] as u64) << 32;
+        }
+        let mask = if w == 32 { 0xffff_ffffu64 } else { (1u64 << w) - 1 };
+        ((acc >> sh) & mask) as u32
+    }
+
+    #[test]
+    fn residual_model_matches_the_lorenzo_predictor() {
+        use crate::predict::{LorenzoPredictor, Predictor};
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for ext in [[1, 1, 1, 37], [1, 1, 5, 7], [1, 3, 4, 5], [2, 3, 1, 4], [3, 2, 4, 2]] {
+            let n: usize = ext.iter().product();
+            let codes: Vec<i32> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as i32
+                })
+                .collect();
+            let mut cpu = codes.clone();
+            LorenzoPredictor.forward(&mut cpu, &ext);
+            for (i, &r) in cpu.iter().enumerate() {
+                assert_eq!(lorenzo_residual(&codes, ext, i), r, "{ext:?} at {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn pack_and_unpack_models_match_the_bitpack_encoder() {
+        use crate::encode::{zigzag, BitPackEncoder, ResidualEncoder};
+        for w in 1..=32u32 {
+            let max = if w == 32 { u32::MAX } else { (1u32 << w) - 1 };
+            let mut z = [0u32; 32];
+            for (j, v) in z.iter_mut().enumerate() {
+                *v = max.wrapping_sub((j as u32).wrapping_mul(0x9e37_79b9)) & max;
+            }
+            z[5] = max; // the width is exactly w
+            let residuals: Vec<i32> = z.iter().map(|&v| crate::encode::unzigzag(v)).collect();
+            assert!(residuals.iter().all(|&r| zigzag(r) <= max));
+            let mut cpu = Vec::new();
+            BitPackEncoder.encode(&residuals, &mut cpu);
+            assert_eq!(cpu[0] as u32, w);
+            let words: Vec<u32> = (0..w).map(|lane| pack_word(&z, w, lane)).collect();
+            let bytes: Vec<u8> = words.iter().flat_map(|v| v.to_le_bytes()).collect();
+            assert_eq!(&cpu[1..], &bytes[..], "width {w}");
+            for lane in 0..32 {
+                assert_eq!(unpack_value(&words, w, lane), z[lane as usize], "width {w} lane {lane}");
+            }
+        }
+    }
 }
