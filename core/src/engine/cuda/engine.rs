@@ -703,6 +703,38 @@ impl CudaEngine {
         }
     }
 
+    /// Makes the engine's next work wait for everything queued so far on `caller` (a
+    /// `CUstream`, i.e. a `cudaStream_t`, such as the solver stream that produced a
+    /// device field), without blocking the host. No dependency is needed the other way:
+    /// every engine call returns only once its work is complete.
+    ///
+    /// # Safety
+    /// `caller` must be a live stream of this engine's context, or null (the legacy
+    /// default stream).
+    pub unsafe fn wait_on_stream(&self, caller: cudarc::driver::sys::CUstream) -> Result<()> {
+        use cudarc::driver::result::{event, stream};
+        use cudarc::driver::sys::{CUevent_flags, CUevent_wait_flags};
+        let _st = self.lock()?;
+        let ev = event::create(CUevent_flags::CU_EVENT_DISABLE_TIMING)
+            .map_err(|e| device_err("create event", e))?;
+        // SAFETY: a fresh event; `caller` is valid (the caller's contract); the engine's
+        // stream is live. The event is destroyed after the wait is queued (the driver
+        // keeps what the wait needs).
+        let queued = unsafe {
+            event::record(ev, caller).and_then(|_| {
+                stream::wait_event(
+                    self.inner.stream.cu_stream(),
+                    ev,
+                    CUevent_wait_flags::CU_EVENT_WAIT_DEFAULT,
+                )
+            })
+        };
+        // SAFETY: created above, destroyed once.
+        let destroyed = unsafe { event::destroy(ev) };
+        queued.map_err(|e| device_err("wait on the caller's stream", e))?;
+        destroyed.map_err(|e| device_err("destroy event", e))
+    }
+
     /// Compresses a field that lies in device memory: like [`Engine::compress`] with
     /// the upload skipped. `field` is a `CUdeviceptr` (a `cudaMalloc` pointer of the
     /// runtime API on device 0 qualifies: the runtime uses the primary context, as this
