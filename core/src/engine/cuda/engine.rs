@@ -26,7 +26,7 @@ use cudarc::driver::{
 };
 
 use super::kernels::{self, SCAN_THREADS, THREADS, UNITS};
-use super::launch::{grid_stride, per_slot, Geometry, Quant, Region};
+use super::launch::{grid_stride, per_entry, per_slot, Geometry, Quant, Region};
 use super::nvrtc::Nvrtc;
 use crate::engine::grid::{pad4, BlockGrid, Box4};
 use crate::engine::{Compressed, CpuEngine, Engine, Plan};
@@ -435,21 +435,14 @@ impl CudaEngine {
         let (block_outliers, block_bytes, block_off) =
             (ws.block_outliers.get()?, ws.block_bytes.get()?, ws.block_off.get()?);
 
-        let total = g.n_values() as u64;
         launch!(
             s,
             &k.quantize[v],
-            grid_stride(total, THREADS),
+            per_entry(&g, THREADS),
             "quantize",
             [&field_ptr, &g, blist_d, &q, codes, masks]
         )?;
-        launch!(
-            s,
-            &k.chunk_widths,
-            grid_stride(total, THREADS),
-            "chunk widths",
-            [&g, blist_d, codes, widths]
-        )?;
+        launch!(s, &k.chunk_widths, per_entry(&g, THREADS), "chunk widths", [&g, blist_d, codes, widths])?;
         launch!(
             s,
             &k.block_scan,
@@ -489,7 +482,7 @@ impl CudaEngine {
         launch!(
             s,
             &k.pack[p],
-            grid_stride(total, THREADS),
+            per_entry(&g, THREADS),
             "pack",
             [
                 &field_ptr,
@@ -606,11 +599,10 @@ impl CudaEngine {
             "block scan",
             [&g, blist_d, widths, &null, &vb, &version, word_off, &null, outl, block_bytes]
         )?;
-        let total = g.n_values() as u64;
         launch!(
             s,
             &k.unpack,
-            grid_stride(total, THREADS),
+            per_entry(&g, THREADS),
             "unpack",
             [&g, blist_d, stored, payload_at_d, outl, &vb, &version, widths, word_off, codes]
         )?;
@@ -630,7 +622,7 @@ impl CudaEngine {
         launch!(
             s,
             &k.dequantize[v],
-            grid_stride(total, THREADS),
+            per_entry(&g, THREADS),
             "dequantize",
             [&g, blist_d, &q, &r, codes, &out_ptr]
         )?;

@@ -131,6 +131,15 @@ pub fn grid_stride(n: u64, threads: u32) -> LaunchConfig {
     LaunchConfig { grid_dim: (blocks, 1, 1), block_dim: (threads, 1, 1), shared_mem_bytes: 0 }
 }
 
+/// The launch of a kernel built on `plume_for_each_entry` (plume_block.cuh): one thread
+/// block per tile of `threads` entries of one slot (up to [`MAX_GRID`], looping over
+/// the rest).
+pub fn per_entry(g: &Geometry, threads: u32) -> LaunchConfig {
+    let tiles = (g.slot_values as u64).div_ceil(threads as u64);
+    let blocks = (g.n_sel * tiles).clamp(1, MAX_GRID) as u32;
+    LaunchConfig { grid_dim: (blocks, 1, 1), block_dim: (threads, 1, 1), shared_mem_bytes: 0 }
+}
+
 /// One thread block per slot (up to 65535 blocks, looping over the rest).
 pub fn per_slot(n_sel: u64, threads: u32) -> LaunchConfig {
     let blocks = n_sel.clamp(1, 65535) as u32;

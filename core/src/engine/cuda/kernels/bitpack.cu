@@ -19,12 +19,8 @@ __device__ void plume_pack_blocks(const Bits* __restrict__ field_bits, PlumeGeom
     const u32 value_bytes = (u32)sizeof(Bits);
     const u32 lane = threadIdx.x & 31;
     const u32 warp_base = threadIdx.x & ~31u;
-    const u64 total = g.n_sel * g.slot_values;
-    const u64 stride = (u64)gridDim.x * blockDim.x;
-    for (u64 t = (u64)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += stride) {
-        const u64 s = t / g.slot_values;
-        const u32 i = (u32)(t - s * g.slot_values);
-        const PlumeBox bx = plume_block_box(g, blist[s]);
+    plume_for_each_entry(g, blist, [&](u64 s, u32 i, const PlumeBox& bx) {
+        const u64 t = s * g.slot_values + i;
         u32 z = 0;
         if (i < bx.volume) {
             z = plume_zigzag(plume_lorenzo_residual(codes + s * g.slot_values, bx, i));
@@ -78,7 +74,7 @@ __device__ void plume_pack_blocks(const Bits* __restrict__ field_bits, PlumeGeom
                 }
             }
         }
-    }
+    });
 }
 
 extern "C" __global__ void plume_pack_f32(const u32* field_bits, PlumeGeom g, const u64* blist, const i32* codes,
@@ -118,15 +114,11 @@ extern "C" __global__ void plume_unpack(PlumeGeom g, const u64* __restrict__ bli
                                         const u64* __restrict__ payload_at, const u32* __restrict__ block_outliers,
                                         u32 value_bytes, u32 version, const u8* __restrict__ widths,
                                         const u32* __restrict__ word_off, i32* __restrict__ codes) {
-    const u64 total = g.n_sel * g.slot_values;
-    const u64 stride = (u64)gridDim.x * blockDim.x;
-    for (u64 t = (u64)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += stride) {
-        const u64 s = t / g.slot_values;
-        const u32 i = (u32)(t - s * g.slot_values);
-        const PlumeBox bx = plume_block_box(g, blist[s]);
+    plume_for_each_entry(g, blist, [&](u64 s, u32 i, const PlumeBox& bx) {
         if (i >= bx.volume) {
-            continue;
+            return;
         }
+        const u64 t = s * g.slot_values + i;
         const u64 c = t / 32;
         const u32 w = widths[c];
         u32 v = 0;
@@ -145,5 +137,5 @@ extern "C" __global__ void plume_unpack(PlumeGeom g, const u64* __restrict__ bli
             v = (u32)((acc >> sh) & mask);
         }
         codes[t] = plume_unzigzag(v);
-    }
+    });
 }

@@ -28,22 +28,17 @@ __device__ __forceinline__ u64 plume_region_index(const PlumeRegion& r, const Pl
 template <int MODE, typename T>
 __device__ void plume_dequantize_blocks(PlumeGeom g, const u64* __restrict__ blist, PlumeQuant q, PlumeRegion r,
                                         const i32* __restrict__ codes, T* __restrict__ out) {
-    const u64 total = g.n_sel * g.slot_values;
-    const u64 stride = (u64)gridDim.x * blockDim.x;
-    for (u64 t = (u64)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += stride) {
-        const u64 s = t / g.slot_values;
-        const u32 i = (u32)(t - s * g.slot_values);
-        const PlumeBox bx = plume_block_box(g, blist[s]);
+    plume_for_each_entry(g, blist, [&](u64 s, u32 i, const PlumeBox& bx) {
         if (i >= bx.volume) {
-            continue;
+            return;
         }
         u32 c[4];
         plume_local_coords(bx, i, c);
         const u64 at = plume_region_index(r, bx, c);
         if (at != ~0ull) {
-            out[at] = (T)plume_reconstruct<MODE, T>(q, codes[t]);  // already rounded to T
+            out[at] = (T)plume_reconstruct<MODE, T>(q, codes[s * g.slot_values + i]);  // already rounded to T
         }
-    }
+    });
 }
 
 extern "C" __global__ void plume_dequantize_linear_f32(PlumeGeom g, const u64* blist, PlumeQuant q, PlumeRegion r,

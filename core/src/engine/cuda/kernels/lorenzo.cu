@@ -11,21 +11,16 @@
 // One thread per workspace entry; lane 0 of each warp writes its chunk's bit width.
 extern "C" __global__ void plume_chunk_widths(PlumeGeom g, const u64* __restrict__ blist, const i32* __restrict__ codes,
                                               u8* __restrict__ widths) {
-    const u64 total = g.n_sel * g.slot_values;
-    const u64 stride = (u64)gridDim.x * blockDim.x;
-    for (u64 t = (u64)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += stride) {
-        const u64 s = t / g.slot_values;
-        const u32 i = (u32)(t - s * g.slot_values);
-        const PlumeBox bx = plume_block_box(g, blist[s]);
+    plume_for_each_entry(g, blist, [&](u64 s, u32 i, const PlumeBox& bx) {
         u32 z = 0;
         if (i < bx.volume) {
             z = plume_zigzag(plume_lorenzo_residual(codes + s * g.slot_values, bx, i));
         }
         const u32 any = __reduce_or_sync(0xffffffffu, z);
         if ((threadIdx.x & 31) == 0) {
-            widths[t / 32] = (u8)(32 - __clz(any));
+            widths[(s * g.slot_values + i) / 32] = (u8)(32 - __clz(any));
         }
-    }
+    });
 }
 
 // Inverse Lorenzo along `axis` (0..3) of every slot: one thread per line of the axis,

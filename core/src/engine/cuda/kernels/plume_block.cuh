@@ -41,6 +41,35 @@ __device__ __forceinline__ PlumeBox plume_block_box(const PlumeGeom& g, u64 b) {
     return bx;
 }
 
+// Calls f(s, i, box) for every workspace entry i of every slot s of the launch, tile by
+// tile: each iteration of a thread block takes blockDim.x consecutive entries of one slot
+// (blockDim.x a multiple of 32, so a warp is always one chunk and always whole), and the
+// slot's box is computed once per tile into shared memory (64-bit divisions per tile,
+// not per value). Every thread of the block must call it.
+template <typename F>
+__device__ __forceinline__ void plume_for_each_entry(const PlumeGeom& g, const u64* __restrict__ blist, F f) {
+    __shared__ PlumeBox box;
+    const u32 tiles = (g.slot_values + blockDim.x - 1) / blockDim.x;
+    const u64 n_tasks = g.n_sel * tiles;
+    for (u64 task = blockIdx.x; task < n_tasks; task += gridDim.x) {
+        const u64 s = task / tiles;
+        const u32 i = (u32)(task - s * tiles) * blockDim.x + threadIdx.x;
+        __syncthreads();  // the previous tile is done with `box`
+        if (threadIdx.x == 0) {
+            box = plume_block_box(g, blist[s]);
+        }
+        __syncthreads();
+        if (i < g.slot_values) {  // uniform per warp: slot_values is a multiple of 32
+            f(s, i, box);
+        }
+    }
+}
+
+// Thread blocks for plume_for_each_entry over n_sel slots (the host computes the same).
+__host__ __device__ __forceinline__ u64 plume_entry_tasks(u64 n_sel, u32 slot_values, u32 threads) {
+    return n_sel * ((slot_values + threads - 1) / threads);
+}
+
 // Block-local index -> block-local coordinates.
 __device__ __forceinline__ void plume_local_coords(const PlumeBox& bx, u32 i, u32 c[4]) {
     u32 rest = i;

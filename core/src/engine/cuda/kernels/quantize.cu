@@ -8,12 +8,8 @@
 template <int MODE, typename T>
 __device__ void plume_quantize_blocks(const T* __restrict__ field, PlumeGeom g, const u64* __restrict__ blist,
                                       PlumeQuant q, i32* __restrict__ codes, u32* __restrict__ masks) {
-    const u64 total = g.n_sel * g.slot_values;  // a multiple of 32
-    const u64 stride = (u64)gridDim.x * blockDim.x;  // blockDim is a multiple of 32
-    for (u64 t = (u64)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += stride) {
-        const u64 s = t / g.slot_values;
-        const u32 i = (u32)(t - s * g.slot_values);
-        const PlumeBox bx = plume_block_box(g, blist[s]);
+    plume_for_each_entry(g, blist, [&](u64 s, u32 i, const PlumeBox& bx) {
+        const u64 t = s * g.slot_values + i;
         i32 code = 0;
         bool ok = true;
         if (i < bx.volume) {
@@ -26,7 +22,7 @@ __device__ void plume_quantize_blocks(const T* __restrict__ field, PlumeGeom g, 
         if ((threadIdx.x & 31) == 0) {
             masks[t / 32] = outliers;
         }
-    }
+    });
 }
 
 extern "C" __global__ void plume_quantize_linear_f32(const float* field, PlumeGeom g, const u64* blist, PlumeQuant q,
