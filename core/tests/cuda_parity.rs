@@ -83,11 +83,27 @@ fn engine_selection_is_clean_on_any_machine() {
     assert_eq!(EngineChoice::default(), EngineChoice::Cpu);
 }
 
+/// Where two streams first differ: byte offset, and the block and offset within its
+/// payload (from the CPU stream's block table), to point a GPU debugging session at the
+/// stage that went wrong (predictor/count, outliers, widths or words).
 fn first_difference(a: &[u8], b: &[u8]) -> String {
-    match a.iter().zip(b).position(|(x, y)| x != y) {
-        Some(i) => format!("first difference at byte {i} (cpu {:02x}, cuda {:02x})", a[i], b[i]),
-        None => format!("lengths differ: cpu {} bytes, cuda {}", a.len(), b.len()),
+    let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) else {
+        return format!("lengths differ: cpu {} bytes, cuda {}", a.len(), b.len());
+    };
+    let mut at = format!("first difference at byte {i} (cpu {:02x}, cuda {:02x})", a[i], b[i]);
+    if let Ok(layout) = codec::inspect(a) {
+        if i < layout.data_start {
+            at += " in the header or block table";
+        } else if let Some((k, e)) = layout
+            .blocks
+            .iter()
+            .enumerate()
+            .find(|(_, e)| (i - layout.data_start) < (e.offset + e.len) as usize)
+        {
+            at += &format!(", block {k} payload byte {}", i - layout.data_start - e.offset as usize);
+        }
     }
+    at
 }
 
 /// Decodes `region` of `stream` with `engine` into bit patterns.
@@ -296,4 +312,65 @@ fn damaged_streams_give_the_cpu_errors() {
     let gpu_err = decode_bits::<f32>(gpu.as_ref(), &bad, &whole).expect_err("cuda rejects");
     assert_eq!(cpu, gpu_err);
     assert!(layout.blocks.len() == 16);
+}
+
+/// The device-pointer entry point: a field already on the device compresses to the CPU
+/// engine's blocks, and decodes into device memory to the CPU's bits.
+#[cfg(feature = "cuda")]
+#[test]
+fn device_pointer_entry_points_match_the_cpu() {
+    use cudarc::driver::DevicePtr;
+    use plume_core::engine::{CpuEngine, Plan};
+    use plume_core::field::AnyField;
+    use plume_core::format::QuantizerParams;
+    if cuda_or_report("device_pointer_entry_points_match_the_cpu").is_none() {
+        return;
+    }
+    let engine = plume_core::engine::cuda::shared().expect("engine");
+    let dims = [37usize, 41, 29];
+    let mut rng = Rng::new(7);
+    let values: Vec<f64> = adversarial(dims.iter().product(), &mut rng);
+    let shape = Shape::new(&dims, Order::C).expect("shape");
+    for quantizer in [
+        QuantizerParams::Linear { abs_bound: 1e-3, step: 2e-3, offset: 0.25 },
+        QuantizerParams::Log {
+            rel_bound: 0.01,
+            step: 2.0 * 0.01f64.ln_1p() / std::f64::consts::LN_2,
+            lmin: -60.0,
+        },
+    ] {
+        let plan = Plan { quantizer, encoding: Encoding::Fast, block_dims: vec![16, 16, 16], zstd_level: 1 };
+        let cpu = CpuEngine
+            .compress(AnyField::F64(FieldView::new(&values, &shape).expect("field")), &plan)
+            .expect("cpu");
+        let s = engine.stream().clone();
+        let on_device = s.clone_htod(&values).expect("upload");
+        s.synchronize().expect("sync");
+        let ptr = on_device.device_ptr(&s).0;
+        // SAFETY: `on_device` holds the field's values on the engine's context, uploaded
+        // and synchronised above, and lives until the call returns.
+        let gpu =
+            unsafe { engine.compress_device(ptr, plume_core::DType::F64, &shape, &plan) }.expect("cuda");
+        assert_eq!(cpu.n_outliers, gpu.n_outliers, "{quantizer:?}");
+        for (k, (a, b)) in cpu.blocks.iter().zip(&gpu.blocks).enumerate() {
+            assert!(a == b, "{quantizer:?}: block {k} differs");
+        }
+        assert_eq!(cpu.blocks.len(), gpu.blocks.len());
+    }
+    // decode into device memory
+    let field = FieldView::new(&values, &shape).expect("field");
+    let stream =
+        codec::compress(field, &CompressOptions::new(ErrorBound::PwRel(0.01), Encoding::Fast)).expect("cpu");
+    let (cpu_back, _) = codec::decompress::<f64>(&stream).expect("cpu decode");
+    let layout = codec::inspect(&stream).expect("inspect");
+    let s = engine.stream().clone();
+    let out = s.alloc_zeros::<f64>(values.len()).expect("alloc");
+    s.synchronize().expect("sync");
+    let whole = Box4 { start: [0; 4], extent: [1, dims[0], dims[1], dims[2]] };
+    // SAFETY: `out` has room for every value, on the engine's context, used by nothing else.
+    unsafe { engine.decompress_device(&stream, &layout, &whole, out.device_ptr(&s).0, values.len()) }
+        .expect("cuda decode");
+    let back = s.clone_dtoh(&out).expect("download");
+    s.synchronize().expect("sync");
+    assert!(cpu_back.iter().zip(&back).all(|(a, b)| a.to_bits() == b.to_bits()), "device decode differs");
 }
