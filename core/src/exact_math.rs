@@ -37,29 +37,29 @@ pub fn log2(x: f64) -> f64 {
     }
     let bits = m.to_bits();
     e += ((bits >> 52) & 0x7ff) as i32 - 1023;
-    // mantissa in [1, 2)
-    let mut mant = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    if mant > SQRT_2 {
-        mant *= 0.5;
-        e += 1;
-    }
-    // log2(mant) = 2/ln2 * atanh(s), s = (mant-1)/(mant+1), |s| <= 0.1716
+    // mantissa in [1, 2), then in [sqrt(1/2), sqrt(2)] (branch-free)
+    let mant = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    let big = mant > SQRT_2;
+    let mant = if big { mant * 0.5 } else { mant };
+    e += big as i32;
+    // log2(mant) = 2/ln2 * atanh(s), s = (mant-1)/(mant+1), |s| <= 0.1716;
+    // atanh(s)/s = sum_{k=0..=12} z^k/(2k+1), z = s^2, by Estrin's scheme (this exact
+    // grouping; it keeps the dependency chain short so values pipeline)
     let s = (mant - 1.0) / (mant + 1.0);
-    let s2 = s * s;
-    // atanh(s)/s = sum s^(2k)/(2k+1), k = 0..=12, by Horner from the highest term
-    let mut poly = 1.0 / 25.0;
-    poly = poly * s2 + 1.0 / 23.0;
-    poly = poly * s2 + 1.0 / 21.0;
-    poly = poly * s2 + 1.0 / 19.0;
-    poly = poly * s2 + 1.0 / 17.0;
-    poly = poly * s2 + 1.0 / 15.0;
-    poly = poly * s2 + 1.0 / 13.0;
-    poly = poly * s2 + 1.0 / 11.0;
-    poly = poly * s2 + 1.0 / 9.0;
-    poly = poly * s2 + 1.0 / 7.0;
-    poly = poly * s2 + 1.0 / 5.0;
-    poly = poly * s2 + 1.0 / 3.0;
-    poly = poly * s2 + 1.0;
+    let z = s * s;
+    let z2 = z * z;
+    let z4 = z2 * z2;
+    let z8 = z4 * z4;
+    let q0 = 1.0 + z * (1.0 / 3.0);
+    let q1 = 1.0 / 5.0 + z * (1.0 / 7.0);
+    let q2 = 1.0 / 9.0 + z * (1.0 / 11.0);
+    let q3 = 1.0 / 13.0 + z * (1.0 / 15.0);
+    let q4 = 1.0 / 17.0 + z * (1.0 / 19.0);
+    let q5 = 1.0 / 21.0 + z * (1.0 / 23.0);
+    let r0 = q0 + z2 * q1;
+    let r1 = q2 + z2 * q3;
+    let r2 = q4 + z2 * q5;
+    let poly = (r0 + z4 * r1) + z8 * (r2 + z4 * (1.0 / 25.0));
     e as f64 + TWO_OVER_LN2 * s * poly
 }
 
@@ -97,10 +97,20 @@ pub fn exp2(y: f64) -> f64 {
     }
     let k = round_half_away(y) as f64;
     let f = y - k; // exact, |f| <= 0.5
-    let mut p = EXP2_COEFFS[16];
-    for c in EXP2_COEFFS[..16].iter().rev() {
-        p = p * f + c;
-    }
+                   // sum_{n=0..=16} c_n f^n by Estrin's scheme (this exact grouping)
+    let c = &EXP2_COEFFS;
+    let f2 = f * f;
+    let f4 = f2 * f2;
+    let f8 = f4 * f4;
+    let f16 = f8 * f8;
+    let q: [f64; 8] = std::array::from_fn(|i| c[2 * i] + c[2 * i + 1] * f);
+    let r0 = q[0] + f2 * q[1];
+    let r1 = q[2] + f2 * q[3];
+    let r2 = q[4] + f2 * q[5];
+    let r3 = q[6] + f2 * q[7];
+    let t0 = r0 + f4 * r1;
+    let t1 = r2 + f4 * r3;
+    let p = (t0 + f8 * t1) + f16 * c[16];
     let k = k as i32;
     if k >= -1022 {
         if k > 1023 {

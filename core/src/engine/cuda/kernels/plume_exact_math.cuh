@@ -50,27 +50,27 @@ __device__ double plume_log2(double x) {
     e += (i32)((bits >> 52) & 0x7ff) - 1023;
     // mantissa in [1, 2)
     double mant = __longlong_as_double((i64)((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL));
-    if (mant > PLUME_SQRT_2) {
-        mant *= 0.5;
-        e += 1;
-    }
-    // log2(mant) = 2/ln2 * atanh(s), s = (mant-1)/(mant+1), |s| <= 0.1716
+    // then in [sqrt(1/2), sqrt(2)] (branch-free)
+    bool big = mant > PLUME_SQRT_2;
+    mant = big ? mant * 0.5 : mant;
+    e += (i32)big;
+    // log2(mant) = 2/ln2 * atanh(s), s = (mant-1)/(mant+1), |s| <= 0.1716;
+    // atanh(s)/s = sum_{k=0..=12} z^k/(2k+1), z = s^2, by Estrin's scheme (same grouping)
     double s = (mant - 1.0) / (mant + 1.0);
-    double s2 = s * s;
-    // atanh(s)/s = sum s^(2k)/(2k+1), k = 0..=12, by Horner from the highest term
-    double poly = 1.0 / 25.0;
-    poly = poly * s2 + 1.0 / 23.0;
-    poly = poly * s2 + 1.0 / 21.0;
-    poly = poly * s2 + 1.0 / 19.0;
-    poly = poly * s2 + 1.0 / 17.0;
-    poly = poly * s2 + 1.0 / 15.0;
-    poly = poly * s2 + 1.0 / 13.0;
-    poly = poly * s2 + 1.0 / 11.0;
-    poly = poly * s2 + 1.0 / 9.0;
-    poly = poly * s2 + 1.0 / 7.0;
-    poly = poly * s2 + 1.0 / 5.0;
-    poly = poly * s2 + 1.0 / 3.0;
-    poly = poly * s2 + 1.0;
+    double z = s * s;
+    double z2 = z * z;
+    double z4 = z2 * z2;
+    double z8 = z4 * z4;
+    double q0 = 1.0 + z * (1.0 / 3.0);
+    double q1 = 1.0 / 5.0 + z * (1.0 / 7.0);
+    double q2 = 1.0 / 9.0 + z * (1.0 / 11.0);
+    double q3 = 1.0 / 13.0 + z * (1.0 / 15.0);
+    double q4 = 1.0 / 17.0 + z * (1.0 / 19.0);
+    double q5 = 1.0 / 21.0 + z * (1.0 / 23.0);
+    double r0 = q0 + z2 * q1;
+    double r1 = q2 + z2 * q3;
+    double r2 = q4 + z2 * q5;
+    double poly = (r0 + z4 * r1) + z8 * (r2 + z4 * (1.0 / 25.0));
     return (double)e + PLUME_TWO_OVER_LN2 * s * poly;
 }
 
@@ -111,23 +111,26 @@ __device__ double plume_exp2(double y) {
     }
     double k = (double)plume_round_half_away(y);
     double f = y - k;  // exact, |f| <= 0.5
-    double p = PLUME_EXP2_C16;
-    p = p * f + PLUME_EXP2_C15;
-    p = p * f + PLUME_EXP2_C14;
-    p = p * f + PLUME_EXP2_C13;
-    p = p * f + PLUME_EXP2_C12;
-    p = p * f + PLUME_EXP2_C11;
-    p = p * f + PLUME_EXP2_C10;
-    p = p * f + PLUME_EXP2_C9;
-    p = p * f + PLUME_EXP2_C8;
-    p = p * f + PLUME_EXP2_C7;
-    p = p * f + PLUME_EXP2_C6;
-    p = p * f + PLUME_EXP2_C5;
-    p = p * f + PLUME_EXP2_C4;
-    p = p * f + PLUME_EXP2_C3;
-    p = p * f + PLUME_EXP2_C2;
-    p = p * f + PLUME_EXP2_C1;
-    p = p * f + PLUME_EXP2_C0;
+    // sum_{n=0..=16} c_n f^n by Estrin's scheme (same grouping as exact_math.rs)
+    double f2 = f * f;
+    double f4 = f2 * f2;
+    double f8 = f4 * f4;
+    double f16 = f8 * f8;
+    double q0 = PLUME_EXP2_C0 + PLUME_EXP2_C1 * f;
+    double q1 = PLUME_EXP2_C2 + PLUME_EXP2_C3 * f;
+    double q2 = PLUME_EXP2_C4 + PLUME_EXP2_C5 * f;
+    double q3 = PLUME_EXP2_C6 + PLUME_EXP2_C7 * f;
+    double q4 = PLUME_EXP2_C8 + PLUME_EXP2_C9 * f;
+    double q5 = PLUME_EXP2_C10 + PLUME_EXP2_C11 * f;
+    double q6 = PLUME_EXP2_C12 + PLUME_EXP2_C13 * f;
+    double q7 = PLUME_EXP2_C14 + PLUME_EXP2_C15 * f;
+    double r0 = q0 + f2 * q1;
+    double r1 = q2 + f2 * q3;
+    double r2 = q4 + f2 * q5;
+    double r3 = q6 + f2 * q7;
+    double t0 = r0 + f4 * r1;
+    double t1 = r2 + f4 * r3;
+    double p = (t0 + f8 * t1) + f16 * PLUME_EXP2_C16;
     i32 ki = (i32)k;
     if (ki >= -1022) {
         if (ki > 1023) {
