@@ -39,6 +39,8 @@ module plume
   public :: plume_labeler, plume_labeler_new, plume_labeler_free, plume_labeler_last_error
   public :: plume_label, plume_label_error
   public :: plume_status_str, plume_version
+  public :: plume_session, plume_session_new, plume_session_begin_step, plume_session_put, &
+            plume_session_end_step, plume_session_free, plume_session_last_error
   public :: int8, int64, real32, real64
 
   !> Status codes (plume.h's plume_status).
@@ -71,6 +73,20 @@ module plume
   type :: plume_labeler
     type(c_ptr) :: ptr = c_null_ptr
   end type plume_labeler
+
+  !> An in-situ session over an MPI communicator (plume_session in C).
+  type :: plume_session
+    type(c_ptr) :: ptr = c_null_ptr
+  end type plume_session
+
+  !> Hands a rank's block (ghost layers included) of a field to the open step:
+  !> call plume_session_put(session, name, values, lo, global_dims, ghost, ierr)
+  !> values: real32/real64, rank 1-3, interior plus `ghost` layers on every side;
+  !> lo: 1-based global index of the first interior cell; global_dims: the global shape.
+  interface plume_session_put
+    module procedure session_put_r4_1, session_put_r4_2, session_put_r4_3
+    module procedure session_put_r8_1, session_put_r8_2, session_put_r8_3
+  end interface plume_session_put
 
   !> call plume_label(labeler, y_h2, y_o2, y_h2o, labels, ierr [, z]): one class id per
   !> cell into the integer(int8) array `labels` of the fields' shape; without `z`, Bilger's
@@ -339,6 +355,59 @@ module plume
       real(c_double), intent(out) :: frac
       integer(c_int32_t) :: s
     end function c_label_error
+    function c_session_new_f(comm, deck, out) bind(C, name="plume_session_new_f") result(s)
+      import :: c_ptr, c_int, c_int32_t, c_char
+      integer(c_int), value :: comm
+      character(kind=c_char), intent(in) :: deck(*)
+      type(c_ptr), intent(out) :: out
+      integer(c_int32_t) :: s
+    end function c_session_new_f
+    function c_session_new_error() bind(C, name="plume_session_new_error") result(p)
+      import :: c_ptr
+      type(c_ptr) :: p
+    end function c_session_new_error
+    function c_session_last_error(ss) bind(C, name="plume_session_last_error") result(p)
+      import :: c_ptr
+      type(c_ptr), value :: ss
+      type(c_ptr) :: p
+    end function c_session_last_error
+    function c_session_begin_step(ss, step, time) bind(C, name="plume_session_begin_step") result(s)
+      import :: c_ptr, c_int32_t, c_int64_t, c_double
+      type(c_ptr), value :: ss
+      integer(c_int64_t), value :: step
+      real(c_double), value :: time
+      integer(c_int32_t) :: s
+    end function c_session_begin_step
+    function c_session_put_f32(ss, name, v, nd, local, offset, global, order, ghost) &
+        bind(C, name="plume_session_put_f32") result(s)
+      import :: c_ptr, c_int32_t, c_size_t, c_char
+      type(c_ptr), value :: ss, v
+      character(kind=c_char), intent(in) :: name(*)
+      integer(c_size_t), value :: nd, ghost
+      integer(c_size_t), intent(in) :: local(*), offset(*), global(*)
+      integer(c_int32_t), value :: order
+      integer(c_int32_t) :: s
+    end function c_session_put_f32
+    function c_session_put_f64(ss, name, v, nd, local, offset, global, order, ghost) &
+        bind(C, name="plume_session_put_f64") result(s)
+      import :: c_ptr, c_int32_t, c_size_t, c_char
+      type(c_ptr), value :: ss, v
+      character(kind=c_char), intent(in) :: name(*)
+      integer(c_size_t), value :: nd, ghost
+      integer(c_size_t), intent(in) :: local(*), offset(*), global(*)
+      integer(c_int32_t), value :: order
+      integer(c_int32_t) :: s
+    end function c_session_put_f64
+    function c_session_end_step(ss) bind(C, name="plume_session_end_step") result(s)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: ss
+      integer(c_int32_t) :: s
+    end function c_session_end_step
+    function c_session_free(ss) bind(C, name="plume_session_free") result(s)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: ss
+      integer(c_int32_t) :: s
+    end function c_session_free
   end interface
 
 contains
@@ -1150,4 +1219,141 @@ contains
     ierr = int(c_region_f64(codec%ptr, c_loc(stream), size(stream, kind=c_size_t), int(4, c_size_t), &
                              start, shape(values, kind=c_size_t), c_loc(values), size(values, kind=c_size_t)))
   end subroutine region_r8_4
+
+  ! --- in-situ session --------------------------------------------------------------
+
+  !> Starts a session on the MPI communicator `comm` (an integer handle, e.g.
+  !> MPI_COMM_WORLD from `use mpi`; duplicated inside). Collective. `deck`: the solver's
+  !> namelist/deck file holding a &plume group (or '' for none). On failure every rank gets
+  !> the same ierr and plume_session_last_error(session) holds rank 0's message.
+  subroutine plume_session_new(comm, deck, session, ierr)
+    integer, intent(in) :: comm
+    character(len=*), intent(in) :: deck
+    type(plume_session), intent(out) :: session
+    integer, intent(out) :: ierr
+    if (len_trim(deck) == 0) then
+      ierr = int(c_session_new_f(int(comm, c_int), c_null_char, session%ptr))
+    else
+      ierr = int(c_session_new_f(int(comm, c_int), trim(deck)//c_null_char, session%ptr))
+    end if
+  end subroutine plume_session_new
+
+  !> Opens output step `step` at simulation time `time`.
+  subroutine plume_session_begin_step(session, step, time, ierr)
+    type(plume_session), intent(in) :: session
+    integer, intent(in) :: step
+    real(real64), intent(in) :: time
+    integer, intent(out) :: ierr
+    ierr = int(c_session_begin_step(session%ptr, int(step, c_int64_t), real(time, c_double)))
+  end subroutine plume_session_begin_step
+
+  !> Closes the step: labels, compresses and writes the snapshot. Collective.
+  subroutine plume_session_end_step(session, ierr)
+    type(plume_session), intent(in) :: session
+    integer, intent(out) :: ierr
+    ierr = int(c_session_end_step(session%ptr))
+  end subroutine plume_session_end_step
+
+  !> Flushes, prints the profile on rank 0 and frees the session. Collective.
+  subroutine plume_session_free(session, ierr)
+    type(plume_session), intent(inout) :: session
+    integer, intent(out) :: ierr
+    ierr = int(c_session_free(session%ptr))
+    session%ptr = c_null_ptr
+  end subroutine plume_session_free
+
+  !> The message of the session's last failed call (or of a failed plume_session_new).
+  function plume_session_last_error(session) result(s)
+    type(plume_session), intent(in) :: session
+    character(len=:), allocatable :: s
+    if (c_associated(session%ptr)) then
+      s = from_c(c_session_last_error(session%ptr))
+    else
+      s = from_c(c_session_new_error())
+    end if
+  end function plume_session_last_error
+
+  subroutine session_put_r4_1(session, name, values, lo, global_dims, ghost, ierr)
+    type(plume_session), intent(in) :: session
+    character(len=*), intent(in) :: name
+    real(real32), intent(in), target, contiguous :: values(:)
+    integer, intent(in) :: lo(1), global_dims(1), ghost
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: local(1), offset(1), global(1)
+    local = int(shape(values) - 2 * ghost, c_size_t)
+    offset = int(lo - 1, c_size_t)
+    global = int(global_dims, c_size_t)
+    ierr = int(c_session_put_f32(session%ptr, trim(name)//c_null_char, c_loc(values), int(1, c_size_t), &
+                                 local, offset, global, PLUME_ORDER_FORTRAN, int(ghost, c_size_t)))
+  end subroutine session_put_r4_1
+
+  subroutine session_put_r4_2(session, name, values, lo, global_dims, ghost, ierr)
+    type(plume_session), intent(in) :: session
+    character(len=*), intent(in) :: name
+    real(real32), intent(in), target, contiguous :: values(:,:)
+    integer, intent(in) :: lo(2), global_dims(2), ghost
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: local(2), offset(2), global(2)
+    local = int(shape(values) - 2 * ghost, c_size_t)
+    offset = int(lo - 1, c_size_t)
+    global = int(global_dims, c_size_t)
+    ierr = int(c_session_put_f32(session%ptr, trim(name)//c_null_char, c_loc(values), int(2, c_size_t), &
+                                 local, offset, global, PLUME_ORDER_FORTRAN, int(ghost, c_size_t)))
+  end subroutine session_put_r4_2
+
+  subroutine session_put_r4_3(session, name, values, lo, global_dims, ghost, ierr)
+    type(plume_session), intent(in) :: session
+    character(len=*), intent(in) :: name
+    real(real32), intent(in), target, contiguous :: values(:,:,:)
+    integer, intent(in) :: lo(3), global_dims(3), ghost
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: local(3), offset(3), global(3)
+    local = int(shape(values) - 2 * ghost, c_size_t)
+    offset = int(lo - 1, c_size_t)
+    global = int(global_dims, c_size_t)
+    ierr = int(c_session_put_f32(session%ptr, trim(name)//c_null_char, c_loc(values), int(3, c_size_t), &
+                                 local, offset, global, PLUME_ORDER_FORTRAN, int(ghost, c_size_t)))
+  end subroutine session_put_r4_3
+
+  subroutine session_put_r8_1(session, name, values, lo, global_dims, ghost, ierr)
+    type(plume_session), intent(in) :: session
+    character(len=*), intent(in) :: name
+    real(real64), intent(in), target, contiguous :: values(:)
+    integer, intent(in) :: lo(1), global_dims(1), ghost
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: local(1), offset(1), global(1)
+    local = int(shape(values) - 2 * ghost, c_size_t)
+    offset = int(lo - 1, c_size_t)
+    global = int(global_dims, c_size_t)
+    ierr = int(c_session_put_f64(session%ptr, trim(name)//c_null_char, c_loc(values), int(1, c_size_t), &
+                                 local, offset, global, PLUME_ORDER_FORTRAN, int(ghost, c_size_t)))
+  end subroutine session_put_r8_1
+
+  subroutine session_put_r8_2(session, name, values, lo, global_dims, ghost, ierr)
+    type(plume_session), intent(in) :: session
+    character(len=*), intent(in) :: name
+    real(real64), intent(in), target, contiguous :: values(:,:)
+    integer, intent(in) :: lo(2), global_dims(2), ghost
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: local(2), offset(2), global(2)
+    local = int(shape(values) - 2 * ghost, c_size_t)
+    offset = int(lo - 1, c_size_t)
+    global = int(global_dims, c_size_t)
+    ierr = int(c_session_put_f64(session%ptr, trim(name)//c_null_char, c_loc(values), int(2, c_size_t), &
+                                 local, offset, global, PLUME_ORDER_FORTRAN, int(ghost, c_size_t)))
+  end subroutine session_put_r8_2
+
+  subroutine session_put_r8_3(session, name, values, lo, global_dims, ghost, ierr)
+    type(plume_session), intent(in) :: session
+    character(len=*), intent(in) :: name
+    real(real64), intent(in), target, contiguous :: values(:,:,:)
+    integer, intent(in) :: lo(3), global_dims(3), ghost
+    integer, intent(out) :: ierr
+    integer(c_size_t) :: local(3), offset(3), global(3)
+    local = int(shape(values) - 2 * ghost, c_size_t)
+    offset = int(lo - 1, c_size_t)
+    global = int(global_dims, c_size_t)
+    ierr = int(c_session_put_f64(session%ptr, trim(name)//c_null_char, c_loc(values), int(3, c_size_t), &
+                                 local, offset, global, PLUME_ORDER_FORTRAN, int(ghost, c_size_t)))
+  end subroutine session_put_r8_3
 end module plume

@@ -178,6 +178,14 @@ typedef struct plume_labeler plume_labeler;
 typedef struct plume_metrics plume_metrics;
 
 /**
+ * An in-situ session on a duplicate of the solver's communicator. Opaque; create with
+ * `plume_session_new` (C, `plume_mpi.h`) or `plume_session_new_f` (Fortran communicator),
+ * free with `plume_session_free` (collective: it flushes an open step and prints the
+ * profile on rank 0). Not thread-safe: one thread per session, as MPI calls go.
+ */
+typedef struct plume_session plume_session;
+
+/**
  * The description of one stream, made by `plume_codec_inspect`, freed with
  * `plume_stream_info_free`. Immutable: every getter is thread-safe.
  */
@@ -576,6 +584,81 @@ plume_status plume_metrics_name(const plume_metrics *metrics, size_t index, cons
  * by the handle, valid until its next failing call or `plume_metrics_free`. Thread-safe.
  */
 const char *plume_metrics_last_error(const plume_metrics *metrics);
+
+/**
+ * Starts a session on the Fortran communicator `comm` (`MPI_Fint`; from C use the
+ * `plume_session_new` of `plume_mpi.h`). Collective over `comm`. `deck`: a deck file
+ * (key = value, TOML or `&plume` namelist) read and checked on rank 0, or NULL; the
+ * `PLUME_*` environment applies over it. On failure every rank gets the same status and
+ * `plume_session_new_error()` holds rank 0's message; `*out` is written only on success.
+ * MPI must be initialised. Thread-safe with respect to other sessions.
+ */
+plume_status plume_session_new_f(int comm, const char *deck, plume_session **out);
+
+/**
+ * The message of this thread's most recent failed `plume_session_new*`, or `""`. Never
+ * NULL; valid until the next failing call on this thread. Thread-safe (per-thread message).
+ */
+const char *plume_session_new_error(void);
+
+/**
+ * The message of the session's most recent failed call, or `""`. Never NULL; owned by the
+ * session, valid until its next failing call or `plume_session_free`. Not thread-safe: the
+ * session's own thread.
+ */
+const char *plume_session_last_error(const plume_session *session);
+
+/**
+ * Opens output step `step` at simulation time `time`. Local. Fails with
+ * `PLUME_ERR_INVALID_ARGUMENT` when a step is open. Not thread-safe: one thread per session.
+ */
+plume_status plume_session_begin_step(plume_session *session, int64_t step, double time);
+
+/**
+ * Hands this rank's block of field `name` to the open step; copies it (the pointer is not
+ * kept). `values`: `prod(local_dims[a] + 2 ghost)` values in `order` (`PLUME_ORDER_C` or
+ * `PLUME_ORDER_FORTRAN`), the interior surrounded by `ghost` layers on every side;
+ * `local_dims`, `global_offset` (0-based), `global_dims`: `ndims` (1..4) entries each in
+ * the caller's axis order. Zero-cell blocks are allowed (`values` may then be NULL when
+ * `ghost` is 0). Local. Not thread-safe: one thread per session.
+ */
+plume_status plume_session_put_f32(plume_session *session,
+                                   const char *name,
+                                   const float *values,
+                                   size_t ndims,
+                                   const size_t *local_dims,
+                                   const size_t *global_offset,
+                                   const size_t *global_dims,
+                                   uint32_t order,
+                                   size_t ghost);
+
+/**
+ * As `plume_session_put_f32` for `double` values. Not thread-safe: one thread per session.
+ */
+plume_status plume_session_put_f64(plume_session *session,
+                                   const char *name,
+                                   const double *values,
+                                   size_t ndims,
+                                   const size_t *local_dims,
+                                   const size_t *global_offset,
+                                   const size_t *global_dims,
+                                   uint32_t order,
+                                   size_t ghost);
+
+/**
+ * Closes the open step: labels (when `label = on` and Y_H2, Y_O2, Y_H2O [, Z] were put),
+ * compresses every field and writes `<output>/step_<8 digits>.h5` with parallel HDF5, then
+ * appends to `<output>/catalog.jsonl`. Collective; any rank's failure fails it on every
+ * rank (the file is then not created). Not thread-safe: one thread per session (MPI).
+ */
+plume_status plume_session_end_step(plume_session *session);
+
+/**
+ * Flushes (ends an open step), prints the per-rank profile table on rank 0 (stderr), and
+ * frees the session. Collective. NULL does nothing. Returns the flush's status. No other
+ * thread may use the session during or after.
+ */
+plume_status plume_session_free(plume_session *session);
 
 /**
  * Description of a status code, for messages.

@@ -509,6 +509,92 @@ Metrics compare(const T *original, const T *decompressed, const std::vector<std:
 }
 #endif
 
+#ifdef MPI_VERSION
+/// An in-situ session over an MPI communicator (plume_session of plume.h, through
+/// plume_mpi.h's shim). Available when <mpi.h> is included before plume.hpp. Move-only;
+/// the destructor flushes, prints the profile on rank 0 and frees (collective: let every
+/// rank destroy it before MPI_Finalize). Not thread-safe (one thread per session).
+///
+///   plume::Session s(MPI_COMM_WORLD, "solver.cfg");          // key = value deck
+///   s.begin_step(step, t);
+///   s.put("Y_H2", y_h2.data(), local, offset, global, /*ghost=*/1);   // C order dims
+///   s.end_step();                                               // collective
+class Session {
+ public:
+  /// Collective over comm; deck may be nullptr.
+  static Status try_open(MPI_Comm comm, const char *deck, Session &out) noexcept {
+    plume_session *p = nullptr;
+    std::uint32_t code = plume_session_new_f(static_cast<int>(MPI_Comm_c2f(comm)), deck, &p);
+    if (code != PLUME_OK) return Status{code, plume_session_new_error()};
+    out.reset();
+    out.p_ = p;
+    return Status{};
+  }
+  Session() noexcept = default;
+#ifdef PLUME_HPP_EXCEPTIONS
+  Session(MPI_Comm comm, const char *deck) { detail::check(try_open(comm, deck, *this)); }
+#endif
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+  Session(Session &&o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+  Session &operator=(Session &&o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = o.p_;
+      o.p_ = nullptr;
+    }
+    return *this;
+  }
+  ~Session() { reset(); }
+
+  Status try_begin_step(std::int64_t step, double time) noexcept {
+    return result(plume_session_begin_step(p_, step, time));
+  }
+  /// values: the block with `ghost` layers on every side; dims in `order`'s axis order.
+  template <class T>
+  Status try_put(const char *name, const T *values, const std::vector<std::size_t> &local,
+                 const std::vector<std::size_t> &offset, const std::vector<std::size_t> &global,
+                 std::size_t ghost = 0, Order order = Order::C) noexcept {
+    if (local.size() != offset.size() || local.size() != global.size())
+      return Status{PLUME_ERR_INVALID_ARGUMENT, "local, offset and global dims differ in length"};
+    std::uint32_t o = static_cast<std::uint32_t>(order);
+    if (std::is_same<T, float>::value)
+      return result(plume_session_put_f32(p_, name, reinterpret_cast<const float *>(values), local.size(),
+                                          local.data(), offset.data(), global.data(), o, ghost));
+    return result(plume_session_put_f64(p_, name, reinterpret_cast<const double *>(values), local.size(),
+                                        local.data(), offset.data(), global.data(), o, ghost));
+  }
+  Status try_end_step() noexcept { return result(plume_session_end_step(p_)); }
+  /// Flushes and frees now (collective); later calls fail with a NULL-pointer status.
+  Status try_close() noexcept {
+    std::uint32_t code = plume_session_free(p_);
+    p_ = nullptr;
+    return code == PLUME_OK ? Status{} : Status{code, plume_status_str(code)};
+  }
+#ifdef PLUME_HPP_EXCEPTIONS
+  void begin_step(std::int64_t step, double time) { detail::check(try_begin_step(step, time)); }
+  template <class T>
+  void put(const char *name, const T *values, const std::vector<std::size_t> &local,
+           const std::vector<std::size_t> &offset, const std::vector<std::size_t> &global, std::size_t ghost = 0,
+           Order order = Order::C) {
+    detail::check(try_put(name, values, local, offset, global, ghost, order));
+  }
+  void end_step() { detail::check(try_end_step()); }
+  void close() { detail::check(try_close()); }
+#endif
+
+ private:
+  Status result(std::uint32_t code) const {
+    return code == PLUME_OK ? Status{} : Status{code, p_ ? plume_session_last_error(p_) : "session is closed"};
+  }
+  void reset() noexcept {
+    if (p_) plume_session_free(p_);
+    p_ = nullptr;
+  }
+  plume_session *p_ = nullptr;
+};
+#endif  // MPI_VERSION
+
 }  // namespace plume
 
 #endif  // PLUME_HPP

@@ -27,6 +27,7 @@
 //! - [`stream_info`]: `plume_stream_info`, what a stream holds.
 //! - [`metrics`]: `plume_metrics`, quality of a reconstruction.
 //! - [`labeler`]: `plume_labeler`, flame-regime labels of four fields and label error.
+//! - [`session`]: `plume_session`, the in-situ session over MPI ([`insitu`] is its Rust API).
 //!
 //! # Safety
 //! One contract covers every `unsafe extern "C"` function here, so it is stated once
@@ -43,8 +44,10 @@ mod panic;
 mod bridge;
 pub mod codec;
 pub mod config;
+pub mod insitu;
 pub mod labeler;
 pub mod metrics;
+pub mod session;
 pub mod status;
 pub mod stream_info;
 pub mod types;
@@ -54,6 +57,7 @@ pub use codec::*;
 pub use config::*;
 pub use labeler::*;
 pub use metrics::*;
+pub use session::*;
 pub use status::{plume_status, plume_status_str};
 pub use stream_info::*;
 pub use types::{plume_dtype, plume_order};

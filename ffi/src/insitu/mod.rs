@@ -1,0 +1,569 @@
+//! The in-situ session: what a solver calls every output step on every MPI rank.
+//!
+//! ```text
+//! Session::new(comm, deck)        dup the communicator; rank 0 reads + checks the deck,
+//!                                 broadcasts its text (or its error) to every rank
+//! begin_step(step, time)
+//!   put(name, array, ...)         copy stage: the interior (and, for the labeler's four
+//!                                 fields, the ghosted block) is copied; the solver's
+//!                                 pointer is never kept past `put`
+//! end_step()                      collective: label -> compress -> write -> catalog
+//! drop / finish()                 flush, reduce the profile over ranks, print on rank 0
+//! ```
+//!
+//! Submodules, one per stage: [`block`] (a rank's piece of a global field), [`writer`]
+//! (the parallel-HDF5 snapshot), [`catalog`] (the per-directory JSON-lines index),
+//! [`profile`] (per-stage counters reduced over ranks).
+
+pub mod block;
+pub mod catalog;
+pub mod profile;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use mpi::collective::SystemOperation;
+use mpi::topology::{Communicator, SimpleCommunicator};
+use mpi::traits::*;
+use plume_core::codec::{self, CompressOptions};
+use plume_core::config::{Config, Settings};
+use plume_core::field::{AnyField, DType, Element, FieldView, Order, Shape};
+use plume_core::label::{label_field, LabelGrid, SpeciesFields, ZInput};
+use plume_core::{Error, ErrorBound, ErrorKind, Result};
+
+pub use block::Block;
+use profile::{Profile, Stage};
+
+/// The fields the labeler reads, by name: fuel, oxidizer, product, mixture fraction
+/// (`Z` optional: Bilger's Z from the species when absent).
+pub const LABEL_FIELDS: [&str; 4] = ["Y_H2", "Y_O2", "Y_H2O", "Z"];
+
+/// One field as `put` it: the rank's block and a copy of its values.
+#[derive(Debug)]
+pub(crate) struct PutField {
+    pub name: String,
+    pub dtype: DType,
+    pub block: Block,
+    /// The interior, contiguous, storage order, native-endian bytes.
+    pub interior: Arc<Vec<u8>>,
+    /// For the labeler's fields: the ghosted block as f64 (storage order).
+    pub ghosted: Option<Vec<f64>>,
+}
+
+/// Quality and size of one field over all ranks (what the snapshot's attributes and the
+/// catalog record).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FieldReport {
+    /// Field name.
+    pub name: String,
+    /// Bound mode asked (`abs`, `rel`, `pw_rel`, `psnr`, `target_ratio`).
+    pub mode: String,
+    /// The value asked for that mode.
+    pub bound: f64,
+    /// The bound every rank compressed with (REL is made absolute with the global range).
+    pub effective_mode: String,
+    /// Its value.
+    pub effective_bound: f64,
+    /// Values over all ranks.
+    pub n_values: u64,
+    /// `n_values * dtype size`.
+    pub original_bytes: u64,
+    /// Bytes of the dataset in the file.
+    pub stored_bytes: u64,
+    /// `original_bytes / stored_bytes`.
+    pub ratio: f64,
+    /// Largest `|x' - x|`.
+    pub max_abs_error: f64,
+    /// Largest `|x' - x| / |x|` (x != 0).
+    pub max_pw_rel_error: f64,
+    /// PSNR over the global field (dB; +inf when lossless).
+    pub psnr_db: f64,
+    /// Global minimum and maximum.
+    pub value_min: f64,
+    /// Global maximum.
+    pub value_max: f64,
+}
+
+/// What one `end_step` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepReport {
+    /// Solver step number.
+    pub step: i64,
+    /// Simulation time.
+    pub time: f64,
+    /// The snapshot's path.
+    pub path: String,
+    /// Per field.
+    pub fields: Vec<FieldReport>,
+    /// Whether a `labels` dataset was written.
+    pub labels: bool,
+    /// Snapshot file size in bytes.
+    pub file_bytes: u64,
+}
+
+struct StepState {
+    step: i64,
+    time: f64,
+    fields: Vec<PutField>,
+}
+
+/// An in-situ session over a communicator. See the module docs.
+pub struct Session {
+    comm: SimpleCommunicator,
+    settings: Settings,
+    out_dir: PathBuf,
+    step: Option<StepState>,
+    profile: Profile,
+    finished: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("rank", &self.comm.rank()).field("out_dir", &self.out_dir).finish()
+    }
+}
+
+fn mpi_err(what: &str) -> Error {
+    Error::new(ErrorKind::Mpi, what.to_string())
+}
+
+/// Broadcasts a string from rank 0 (the text on other ranks is replaced).
+fn broadcast_string(comm: &SimpleCommunicator, text: &mut String) {
+    let root = comm.process_at_rank(0);
+    let mut len = text.len() as u64;
+    root.broadcast_into(&mut len);
+    let mut bytes = if comm.rank() == 0 { text.clone().into_bytes() } else { vec![0u8; len as usize] };
+    if len > 0 {
+        root.broadcast_into(&mut bytes[..]);
+    }
+    *text = String::from_utf8_lossy(&bytes).into_owned();
+}
+
+/// True on every rank when `ok` is true on every rank.
+fn all_ok(comm: &SimpleCommunicator, ok: bool) -> bool {
+    let mine = ok as i32;
+    let mut all = 0i32;
+    comm.all_reduce_into(&mine, &mut all, SystemOperation::min());
+    all == 1
+}
+
+/// Makes a local failure collective: every rank returns an error when any rank failed
+/// (the failing rank's own error, the others an MPI-kind error naming the situation).
+fn agree<T>(comm: &SimpleCommunicator, r: Result<T>, stage: &str) -> Result<T> {
+    let ok = all_ok(comm, r.is_ok());
+    match (r, ok) {
+        (Ok(v), true) => Ok(v),
+        (Err(e), _) => Err(e),
+        (Ok(_), false) => Err(mpi_err(&format!("{stage}: another rank failed (see its message)"))),
+    }
+}
+
+impl Session {
+    /// Starts a session on (a duplicate of) `comm`. Collective.
+    ///
+    /// `deck`: a key = value, TOML or `&plume` namelist file (read and checked on rank 0,
+    /// its text broadcast) or `None`; the environment (`PLUME_*`) is applied over it on
+    /// every rank. Fails on every rank with rank 0's message when the deck is unreadable
+    /// or invalid; creates the output directory (rank 0).
+    pub fn new<C: Communicator>(comm: &C, deck: Option<&Path>) -> Result<Session> {
+        Self::with_comm(comm.duplicate(), deck)
+    }
+
+    /// As [`Session::new`] on a communicator the session takes over (it is freed with the
+    /// session): what the C ABI passes after duplicating the solver's.
+    pub fn with_comm(comm: SimpleCommunicator, deck: Option<&Path>) -> Result<Session> {
+        // Rank 0: read and check; then broadcast "ok\n<text>" or "err\n<message>".
+        let mut msg = String::new();
+        if comm.rank() == 0 {
+            msg = match deck {
+                None => "ok\n".to_string(),
+                Some(p) => match std::fs::read_to_string(p) {
+                    Err(e) => format!("err\n{}", Error::io(p, e)),
+                    Ok(text) => {
+                        let mut c = Config::new();
+                        match c.load_deck_str(&text, p).and_then(|_| c.resolve()) {
+                            Ok(_) => format!("ok\n{text}"),
+                            Err(e) => format!("err\n{e}"),
+                        }
+                    }
+                },
+            };
+        }
+        broadcast_string(&comm, &mut msg);
+        let (status, text) = msg.split_once('\n').unwrap_or(("err", "malformed broadcast"));
+        if status != "ok" {
+            return Err(Error::invalid(format!("deck: {text}")));
+        }
+        let mut config = Config::new();
+        if let Some(p) = deck {
+            config.load_deck_str(text, p)?;
+        }
+        let settings =
+            agree(&comm, config.apply_env(std::env::vars()).and_then(|_| config.resolve()), "settings")?;
+        let out_dir = PathBuf::from(&settings.output);
+        let made = if comm.rank() == 0 && !settings.disable {
+            std::fs::create_dir_all(&out_dir).map_err(|e| Error::io(&out_dir, e))
+        } else {
+            Ok(())
+        };
+        agree(&comm, made, "output directory")?;
+        let profile = Profile::new(comm.rank());
+        Ok(Session { comm, settings, out_dir, step: None, profile, finished: false })
+    }
+
+    /// The effective settings (identical on every rank).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// This rank in the session's communicator.
+    pub fn rank(&self) -> i32 {
+        self.comm.rank()
+    }
+
+    /// Opens output step `step` at simulation time `time`. Local. Fails when a step is
+    /// already open.
+    pub fn begin_step(&mut self, step: i64, time: f64) -> Result<()> {
+        if self.step.is_some() {
+            return Err(Error::invalid(format!("begin_step({step}): step {} is still open", self.step_no())));
+        }
+        self.profile.begin_step();
+        self.step = Some(StepState { step, time, fields: Vec::new() });
+        Ok(())
+    }
+
+    fn step_no(&self) -> i64 {
+        self.step.as_ref().map_or(-1, |s| s.step)
+    }
+
+    /// Hands this rank's block of field `name` to the open step. Local; copies.
+    ///
+    /// `values` holds the block *with* `ghost` layers on every side of every axis:
+    /// `local_dims[a] + 2 ghost` per axis, in `order` (dims in the caller's axis order, as
+    /// the solver declares the array: Fortran's first index first). `global_offset` is the
+    /// interior's first cell in the global field of `global_dims`. Zero-cell blocks are
+    /// fine. Fails when no step is open, the name repeats, or the dims are inconsistent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn put<T: Element>(
+        &mut self,
+        name: &str,
+        values: &[T],
+        local_dims: &[usize],
+        global_offset: &[usize],
+        global_dims: &[usize],
+        order: Order,
+        ghost: usize,
+    ) -> Result<()> {
+        let t0 = Instant::now();
+        let Some(state) = self.step.as_mut() else {
+            return Err(Error::invalid(format!("put('{name}'): no step is open (call begin_step)")));
+        };
+        if state.fields.iter().any(|f| f.name == name) {
+            return Err(Error::invalid(format!("put('{name}'): the field was already put this step")));
+        }
+        if self.settings.disable
+            || (!self.settings.fields.is_empty()
+                && !self.settings.fields.iter().any(|f| f == name)
+                && !LABEL_FIELDS.contains(&name))
+        {
+            return Ok(());
+        }
+        let block = Block::new(local_dims, global_offset, global_dims, order, ghost)?;
+        let expected = block.ghosted_len();
+        if values.len() != expected {
+            return Err(Error::invalid(format!(
+                "put('{name}'): {} values given, the block with {ghost} ghost layers has {expected}",
+                values.len()
+            )));
+        }
+        let interior = block.copy_interior(values);
+        let ghosted = (self.settings.label && LABEL_FIELDS.contains(&name))
+            .then(|| values.iter().map(|v| v.to_f64()).collect::<Vec<f64>>());
+        state.fields.push(PutField {
+            name: name.to_string(),
+            dtype: T::DTYPE,
+            block,
+            interior: Arc::new(interior),
+            ghosted,
+        });
+        self.profile.add(Stage::Copy, t0.elapsed().as_secs_f64());
+        Ok(())
+    }
+
+    /// Closes the open step: labels, compresses and writes it. Collective: every rank calls
+    /// it, with the same fields (by name, in any order). On success returns what was written
+    /// (identical on every rank); any rank's failure fails the call on every rank and the
+    /// step's file is not created.
+    pub fn end_step(&mut self) -> Result<Option<StepReport>> {
+        let Some(mut state) = self.step.take() else {
+            return Err(Error::invalid("end_step: no step is open".to_string()));
+        };
+        if self.settings.disable {
+            self.profile.end_step(0, 0);
+            return Ok(None);
+        }
+        state.fields.sort_by(|a, b| a.name.cmp(&b.name));
+        let names = state.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join("\n");
+        let mut root_names = names.clone();
+        broadcast_string(&self.comm, &mut root_names);
+        agree(
+            &self.comm,
+            if root_names == names {
+                Ok(())
+            } else {
+                Err(Error::invalid(format!(
+                    "end_step: this rank put fields [{}], rank 0 put [{}]",
+                    names.replace('\n', ", "),
+                    root_names.replace('\n', ", ")
+                )))
+            },
+            "end_step",
+        )?;
+        for f in &state.fields {
+            self.check_global(f)?;
+        }
+
+        // Label.
+        let t = Instant::now();
+        let labels = agree(&self.comm, self.label(&state), "label")?;
+        let labels = all_ok(&self.comm, labels.is_some()).then_some(labels).flatten();
+        self.profile.add(Stage::Label, t.elapsed().as_secs_f64());
+
+        // Compress every field's interior (the bound made global first).
+        let t = Instant::now();
+        let mut streams = Vec::new();
+        let mut local_stats = Vec::new();
+        for f in &state.fields {
+            let opts = self.effective_options(f)?;
+            let r = compress_block(f, &opts);
+            let (stream, stats) = agree(&self.comm, r, &format!("compress '{}'", f.name))?;
+            streams.push((opts, Arc::new(stream)));
+            local_stats.push(stats);
+        }
+        self.profile.add(Stage::Compress, t.elapsed().as_secs_f64());
+
+        // Write the snapshot.
+        let final_path = self.out_dir.join(format!("step_{:08}.h5", state.step));
+        let tmp_path = self.out_dir.join(format!(".step_{:08}.h5.tmp", state.step));
+        let t = Instant::now();
+        self.comm.barrier();
+        self.profile.add(Stage::Wait, t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let mut reports = Vec::new();
+        for ((f, (opts, _)), st) in state.fields.iter().zip(&streams).zip(&local_stats) {
+            reports.push(self.reduce_report(f, opts, st));
+        }
+        let snap = writer::Snapshot {
+            comm: &self.comm,
+            path: &tmp_path,
+            step: state.step,
+            time: state.time,
+            config: self.settings.to_deck(),
+            fields: &state.fields,
+            streams: &streams,
+            reports: &mut reports,
+            labels: labels.as_deref(),
+        };
+        agree(&self.comm, snap.write(), "write")?;
+        let mut file_bytes = 0;
+        let renamed = if self.comm.rank() == 0 {
+            std::fs::rename(&tmp_path, &final_path).map_err(|e| Error::io(&final_path, e)).map(|_| {
+                file_bytes = std::fs::metadata(&final_path).map(|m| m.len()).unwrap_or(0);
+            })
+        } else {
+            Ok(())
+        };
+        agree(&self.comm, renamed, "rename")?;
+        let report = StepReport {
+            step: state.step,
+            time: state.time,
+            path: final_path.display().to_string(),
+            fields: reports,
+            labels: labels.is_some(),
+            file_bytes,
+        };
+        if self.comm.rank() == 0 {
+            catalog::append(&self.out_dir, &report)?;
+        }
+        self.profile.add(Stage::Write, t.elapsed().as_secs_f64());
+        let bytes_in: u64 = state.fields.iter().map(|f| f.interior.len() as u64).sum();
+        let bytes_out: u64 = streams.iter().map(|(_, s)| s.len() as u64).sum();
+        self.profile.end_step(bytes_in, bytes_out);
+        Ok(Some(report))
+    }
+
+    /// Every rank agrees on the field's global dims, order and dtype.
+    fn check_global(&self, f: &PutField) -> Result<()> {
+        let mut mine = [0u64; 6];
+        for (i, d) in f.block.global_storage().iter().enumerate() {
+            mine[i] = *d as u64;
+        }
+        mine[4] = f.block.order() as u64;
+        mine[5] = f.dtype.size_bytes() as u64;
+        let (mut lo, mut hi) = ([0u64; 6], [0u64; 6]);
+        self.comm.all_reduce_into(&mine[..], &mut lo[..], SystemOperation::min());
+        self.comm.all_reduce_into(&mine[..], &mut hi[..], SystemOperation::max());
+        agree(
+            &self.comm,
+            if lo == hi {
+                Ok(())
+            } else {
+                Err(Error::invalid(format!(
+                    "field '{}': ranks disagree on global dims, order or dtype",
+                    f.name
+                )))
+            },
+            "end_step",
+        )
+    }
+
+    /// The options a field is compressed with: REL made absolute with the global range so
+    /// every rank (and every chunk) meets the same bound.
+    fn effective_options(&self, f: &PutField) -> Result<CompressOptions> {
+        let mut opts = self.settings.compress_options(Some(&f.name));
+        if let ErrorBound::Rel(r) = opts.bound {
+            let (lo, hi) = block::min_max(f);
+            let (mut glo, mut ghi) = (0f64, 0f64);
+            self.comm.all_reduce_into(&lo, &mut glo, SystemOperation::min());
+            self.comm.all_reduce_into(&hi, &mut ghi, SystemOperation::max());
+            let range = if ghi >= glo { ghi - glo } else { 0.0 };
+            opts.bound = ErrorBound::Abs(r * range);
+        }
+        Ok(opts)
+    }
+
+    fn reduce_report(&self, f: &PutField, opts: &CompressOptions, st: &block::LocalStats) -> FieldReport {
+        let c = &self.comm;
+        let mut sums = [0f64; 3];
+        c.all_reduce_into(
+            &[st.n as f64, st.sum_sq_err, st.stream_bytes as f64][..],
+            &mut sums[..],
+            SystemOperation::sum(),
+        );
+        let mut maxs = [0f64; 3];
+        c.all_reduce_into(
+            &[st.max_abs_err, st.max_rel_err, st.max][..],
+            &mut maxs[..],
+            SystemOperation::max(),
+        );
+        let mut vmin = 0f64;
+        c.all_reduce_into(&st.min, &mut vmin, SystemOperation::min());
+        let requested = self.settings.compress_options(Some(&f.name)).bound;
+        let (m, v) = h5plume::bound_mode_value(&requested);
+        let (em, ev) = h5plume::bound_mode_value(&opts.bound);
+        let n = sums[0] as u64;
+        let range = maxs[2] - vmin;
+        let mse = if n > 0 { sums[1] / n as f64 } else { 0.0 };
+        let psnr = if mse == 0.0 { f64::INFINITY } else { 20.0 * range.log10() - 10.0 * mse.log10() };
+        let original = n * f.dtype.size_bytes() as u64;
+        FieldReport {
+            name: f.name.clone(),
+            mode: mode_name(m).into(),
+            bound: v,
+            effective_mode: mode_name(em).into(),
+            effective_bound: ev,
+            n_values: n,
+            original_bytes: original,
+            stored_bytes: sums[2] as u64,
+            ratio: if sums[2] > 0.0 { original as f64 / sums[2] } else { 0.0 },
+            max_abs_error: maxs[0],
+            max_pw_rel_error: maxs[1],
+            psnr_db: psnr,
+            value_min: vmin,
+            value_max: maxs[2],
+        }
+    }
+
+    /// Labels of this rank's interior (storage order), or `None` when the step lacks the
+    /// species or labels are off.
+    fn label(&self, state: &StepState) -> Result<Option<Vec<u8>>> {
+        if !self.settings.label {
+            return Ok(None);
+        }
+        let get = |n: &str| state.fields.iter().find(|f| f.name == n);
+        let (Some(h2), Some(o2), Some(h2o)) = (get("Y_H2"), get("Y_O2"), get("Y_H2O")) else {
+            return Ok(None);
+        };
+        let z = get("Z");
+        for f in [Some(h2), Some(o2), Some(h2o), z].into_iter().flatten() {
+            if f.block != h2.block {
+                return Err(Error::invalid(format!(
+                    "labels: '{}' has a different block than 'Y_H2'",
+                    f.name
+                )));
+            }
+        }
+        let b = &h2.block;
+        if b.n_interior() == 0 {
+            return Ok(Some(Vec::new()));
+        }
+        let shape = Shape::new(&b.ghosted_storage(), Order::C)?;
+        let g = vec![b.ghost(); shape.dims().len()];
+        let grid = LabelGrid::new(&shape).with_ghost(&g, &g);
+        fn v(f: &PutField) -> &[f64] {
+            f.ghosted.as_deref().unwrap_or(&[])
+        }
+        let species = SpeciesFields { y_h2: v(h2), y_o2: v(o2), y_h2o: v(h2o) };
+        let bilger = plume_core::label::Bilger::default();
+        let zin = match z {
+            Some(z) => ZInput::Supplied(v(z)),
+            None => ZInput::Bilger { bilger: &bilger, minor: &[] },
+        };
+        Ok(Some(label_field(&species, &zin, &grid, &self.settings.label_params)?.values))
+    }
+
+    /// Flushes (closes an open step with `end_step`) and prints the profile on rank 0.
+    /// Collective. Called by `Drop` when not called explicitly (errors then go to stderr).
+    pub fn finish(&mut self) -> Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        self.finished = true;
+        let r = if self.step.is_some() { self.end_step().map(|_| ()) } else { Ok(()) };
+        let table = self.profile.reduce(&self.comm);
+        if self.comm.rank() == 0 && !self.settings.disable {
+            eprint!("{table}");
+        }
+        if let Ok(path) = std::env::var("PLUME_PROFILE_CSV") {
+            self.profile.write_csv(&self.comm, Path::new(&path))?;
+        }
+        r
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Err(e) = self.finish() {
+            eprintln!("plume session (rank {}): {e}", self.comm.rank());
+        }
+    }
+}
+
+/// FORMAT.md's bound mode name of an id.
+pub fn mode_name(id: u32) -> &'static str {
+    u8::try_from(id).ok().and_then(plume_core::bound::BoundMode::from_code).map_or("?", |m| m.as_str())
+}
+
+fn compress_block(f: &PutField, opts: &CompressOptions) -> Result<(Vec<u8>, block::LocalStats)> {
+    let dims = f.block.local_storage();
+    if f.block.n_interior() == 0 {
+        return Ok((Vec::new(), block::LocalStats::empty()));
+    }
+    let shape = Shape::new(&dims, Order::C)?;
+    match f.dtype {
+        DType::F32 => {
+            let v = block::values_f32(&f.interior);
+            let (stream, _) = codec::compress_any(AnyField::F32(FieldView::new(&v, &shape)?), opts)?;
+            let (back, _) = codec::decompress::<f32>(&stream)?;
+            Ok((stream.clone(), block::LocalStats::compare(&v, &back, stream.len())))
+        }
+        DType::F64 => {
+            let v = block::values_f64(&f.interior);
+            let (stream, _) = codec::compress_any(AnyField::F64(FieldView::new(&v, &shape)?), opts)?;
+            let (back, _) = codec::decompress::<f64>(&stream)?;
+            Ok((stream.clone(), block::LocalStats::compare(&v, &back, stream.len())))
+        }
+    }
+}

