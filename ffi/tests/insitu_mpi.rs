@@ -135,3 +135,57 @@ fn a_bad_deck_fails_on_every_rank() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.matches("no_such_key").count() >= 2, "every rank reports rank 0's message:\n{err}");
 }
+
+#[test]
+fn a_killed_writer_leaves_every_completed_step_readable() {
+    let root = scratch("kill");
+    let deck = deck(&root);
+    let out = root.join("o");
+    let mut child = Command::new("mpirun")
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .args(["-n", "2", "--oversubscribe", "--bind-to", "none"])
+        .arg(example())
+        .args([out.to_str().unwrap(), "40", "32", "16", "400", "1", deck.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mpirun");
+    // Kill the job (mpirun forwards SIGTERM to the ranks) once two steps are in the catalog:
+    // it then dies in the middle of some later step.
+    let catalog = out.join("catalog.jsonl");
+    let start = std::time::Instant::now();
+    while std::fs::read_to_string(&catalog).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(start.elapsed().as_secs() < 120, "no snapshot after 120 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    let check = r#"
+import glob, json, os, sys
+import h5py
+out = sys.argv[1]
+files = sorted(glob.glob(os.path.join(out, "step_*.h5")))
+assert len(files) >= 2, files
+for path in files:
+    with h5py.File(path, "r") as h:
+        for name in h:
+            h[name][...]
+entries = [json.loads(l) for l in open(os.path.join(out, "catalog.jsonl")) if l.strip()]
+assert all(os.path.exists(e["path"]) for e in entries)
+print(f"{len(files)} complete steps, {len(glob.glob(os.path.join(out, '.step_*.tmp')))} partial")
+"#;
+    let res = Command::new("python3")
+        .args(["-c", check, out.to_str().unwrap()])
+        .env("HDF5_PLUGIN_PATH", plugin_dir())
+        .output()
+        .expect("python3");
+    let text = ok(&res);
+    let n_final = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with("step_")))
+        .count();
+    assert!(n_final < 400, "the job was not killed mid-run: {text}");
+}
