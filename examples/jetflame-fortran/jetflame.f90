@@ -142,11 +142,11 @@ program jetflame
 
 contains
 
-  !> Mixture fraction of the inflow at height y: a top-hat jet with tanh edges.
+  !> Mixture fraction of the inflow at height y: a top-hat jet with tanh edges (width 0.1).
   pure function inflow_z(y) result(z)
     real(real64), intent(in) :: y
     real(real64) :: z
-    z = 0.5d0 * (1 - tanh((abs(y - 0.5d0 * ly) - h) / dy))
+    z = 0.5d0 * (1 - tanh((abs(y - 0.5d0 * ly) - h) / 0.1d0))
   end function inflow_z
 
   !> Velocity at a cell: the jet profile plus travelling eddies.
