@@ -19,6 +19,7 @@ mod hdf5_io;
 mod inspect;
 mod io;
 mod label;
+mod ls;
 mod output;
 mod progress;
 mod render;
@@ -70,6 +71,8 @@ enum Command {
     Synth(synth::SynthArgs),
     /// Decode only a sub-box of a stream.
     Extract(extract::ExtractArgs),
+    /// List the snapshots of an in-situ output directory (its catalog.jsonl).
+    Ls(ls::LsArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -83,6 +86,7 @@ fn run(cli: &Cli) -> CliResult<()> {
         Command::Render(a) => render::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Extract(a) => extract::run(a),
+        Command::Ls(a) => ls::run(a),
     }
 }
 
