@@ -24,9 +24,9 @@ use hdf5_sys::h5d::{H5Dclose, H5Dcreate2, H5Dget_space, H5Dget_storage_size, H5D
 use hdf5_sys::h5f::{H5Fclose, H5Fcreate, H5F_ACC_TRUNC};
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5p::{
-    H5FD_mpio_xfer_t, H5Pclose, H5Pcreate, H5Pset_chunk, H5Pset_dxpl_mpio, H5Pset_fapl_mpio,
-    H5Pset_fill_time, H5Pset_filter, H5P_CLS_DATASET_CREATE, H5P_CLS_DATASET_XFER, H5P_CLS_FILE_ACCESS,
-    H5P_DEFAULT,
+    H5FD_mpio_xfer_t, H5Pclose, H5Pcreate, H5Pset_all_coll_metadata_ops, H5Pset_chunk,
+    H5Pset_coll_metadata_write, H5Pset_dxpl_mpio, H5Pset_fapl_mpio, H5Pset_fill_time, H5Pset_filter,
+    H5P_CLS_DATASET_CREATE, H5P_CLS_DATASET_XFER, H5P_CLS_FILE_ACCESS, H5P_DEFAULT,
 };
 use hdf5_sys::h5s::{
     H5S_class_t, H5S_seloper_t, H5Sclose, H5Screate, H5Screate_simple, H5Sselect_hyperslab, H5Sselect_none,
@@ -113,6 +113,10 @@ impl Snapshot<'_> {
         unsafe {
             let fapl = check(H5Pcreate(*H5P_CLS_FILE_ACCESS), H5Pclose, "H5Pcreate(fapl)")?;
             ok(H5Pset_fapl_mpio(fapl.0, self.comm.as_raw(), mpi::ffi::RSMPI_INFO_NULL), "H5Pset_fapl_mpio")?;
+            // Metadata (object headers, attributes) written once, collectively, instead of
+            // by every rank independently.
+            ok(H5Pset_coll_metadata_write(fapl.0, 1), "H5Pset_coll_metadata_write")?;
+            ok(H5Pset_all_coll_metadata_ops(fapl.0, 1), "H5Pset_all_coll_metadata_ops")?;
             let file =
                 check(H5Fcreate(cpath.as_ptr(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.0), H5Fclose, "H5Fcreate")?;
             let dxpl = check(H5Pcreate(*H5P_CLS_DATASET_XFER), H5Pclose, "H5Pcreate(dxpl)")?;
