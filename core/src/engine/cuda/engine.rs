@@ -116,6 +116,7 @@ struct Kernels {
     quantize: [CudaFunction; 4], // linear f32, linear f64, log f32, log f64
     chunk_widths: CudaFunction,
     lorenzo_inverse_axis: CudaFunction,
+    lorenzo_inverse_last: CudaFunction,
     block_scan: CudaFunction,
     offsets_scan: CudaFunction,
     pack: [CudaFunction; 2], // f32, f64
@@ -200,6 +201,7 @@ fn load_kernels(ctx: &Arc<CudaContext>, nvrtc: &Nvrtc, cc: (i32, i32)) -> Result
         ],
         chunk_widths: take("plume_chunk_widths")?,
         lorenzo_inverse_axis: take("plume_lorenzo_inverse_axis")?,
+        lorenzo_inverse_last: take("plume_lorenzo_inverse_last")?,
         block_scan: take("plume_block_scan")?,
         offsets_scan: take("plume_offsets_scan")?,
         pack: [take("plume_pack_f32")?, take("plume_pack_f64")?],
@@ -611,13 +613,24 @@ impl CudaEngine {
                 continue;
             }
             let lines: u64 = (0..MAX_DIMS).filter(|&a| a as u32 != axis).map(|a| g.block[a] as u64).product();
-            launch!(
-                s,
-                &k.lorenzo_inverse_axis,
-                grid_stride(g.n_sel * lines, THREADS),
-                "inverse Lorenzo",
-                [&g, blist_d, codes, &axis]
-            )?;
+            if axis as usize == MAX_DIMS - 1 {
+                // contiguous lines: a warp per line
+                launch!(
+                    s,
+                    &k.lorenzo_inverse_last,
+                    grid_stride(g.n_sel * lines * 32, THREADS),
+                    "inverse Lorenzo (last axis)",
+                    [&g, blist_d, codes]
+                )?;
+            } else {
+                launch!(
+                    s,
+                    &k.lorenzo_inverse_axis,
+                    grid_stride(g.n_sel * lines, THREADS),
+                    "inverse Lorenzo",
+                    [&g, blist_d, codes, &axis]
+                )?;
+            }
         }
         launch!(
             s,

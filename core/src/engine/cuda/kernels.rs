@@ -4,7 +4,7 @@
 //! | unit | kernels | CPU counterpart |
 //! |---|---|---|
 //! | `quantize.cu` | `plume_quantize_{linear,log}_{f32,f64}` | `quantize/{linear,log}.rs` |
-//! | `lorenzo.cu` | `plume_chunk_widths`, `plume_lorenzo_inverse_axis` | `predict/lorenzo.rs`, widths of `encode/bitpack.rs` |
+//! | `lorenzo.cu` | `plume_chunk_widths`, `plume_lorenzo_inverse_{axis,last}` | `predict/lorenzo.rs`, widths of `encode/bitpack.rs` |
 //! | `scan.cu` | `plume_block_scan`, `plume_offsets_scan` | payload layout of `format/block.rs`, block offsets |
 //! | `bitpack.cu` | `plume_pack_{f32,f64}`, `plume_gather_widths`, `plume_unpack` | `encode/bitpack.rs`, `format/block.rs` |
 //! | `dequantize.cu` | `plume_dequantize_{linear,log}_{f32,f64}`, `plume_scatter_outliers_{f32,f64}` | `Quantizer::reconstruct`, outliers |
@@ -50,7 +50,7 @@ pub const UNITS: &[Unit] = &[
     Unit {
         name: "lorenzo.cu",
         source: include_str!("kernels/lorenzo.cu"),
-        kernels: &["plume_chunk_widths", "plume_lorenzo_inverse_axis"],
+        kernels: &["plume_chunk_widths", "plume_lorenzo_inverse_axis", "plume_lorenzo_inverse_last"],
     },
     Unit {
         name: "scan.cu",

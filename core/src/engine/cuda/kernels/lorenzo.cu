@@ -57,3 +57,39 @@ extern "C" __global__ void plume_lorenzo_inverse_axis(PlumeGeom g, const u64* __
         }
     }
 }
+
+// Inverse Lorenzo along the last (contiguous) axis: one warp per line, 32 values at a
+// time by a shuffle scan with a carry, so that loads and stores are coalesced. Wrapping
+// u32 addition is associative, so the sums equal the sequential ones bit for bit.
+extern "C" __global__ void plume_lorenzo_inverse_last(PlumeGeom g, const u64* __restrict__ blist, i32* __restrict__ codes) {
+    const u32 full_lines = g.block[0] * g.block[1] * g.block[2];
+    const u32 lane = threadIdx.x & 31;
+    const u64 total = g.n_sel * full_lines;
+    const u64 n_warps = ((u64)gridDim.x * blockDim.x) / 32;
+    for (u64 w = ((u64)blockIdx.x * blockDim.x + threadIdx.x) / 32; w < total; w += n_warps) {
+        const u64 s = w / full_lines;
+        const u32 line = (u32)(w - s * full_lines);
+        const PlumeBox bx = plume_block_box(g, blist[s]);
+        const u32 n = bx.ext[3];
+        if (n < 2 || line >= bx.volume / n) {
+            continue;  // uniform across the warp
+        }
+        u32* c = (u32*)(codes + s * g.slot_values) + (u64)line * n;
+        u32 carry = 0;
+        for (u32 j0 = 0; j0 < n; j0 += 32) {
+            const u32 j = j0 + lane;
+            u32 v = j < n ? c[j] : 0;
+            for (u32 o = 1; o < 32; o <<= 1) {
+                const u32 y = __shfl_up_sync(0xffffffffu, v, o);
+                if (lane >= o) {
+                    v += y;
+                }
+            }
+            v += carry;
+            if (j < n) {
+                c[j] = v;
+            }
+            carry = __shfl_sync(0xffffffffu, v, 31);
+        }
+    }
+}
