@@ -159,7 +159,11 @@ pub struct DataSection {
     /// Batches decoded ahead of the compute.
     #[serde(default = "default_prefetch")]
     pub prefetch: usize,
-    /// Use only the first N snapshots of the catalog (all when absent).
+    /// Catalog query: only these snapshot names (all when absent).
+    pub snapshots: Option<Vec<String>>,
+    /// Catalog query: only snapshots whose bound is at most this.
+    pub max_bound: Option<f64>,
+    /// Catalog query: at most the first N selected snapshots.
     pub max_snapshots: Option<usize>,
 }
 

@@ -21,6 +21,7 @@ pub mod checkpoint;
 pub mod comm;
 pub mod config;
 pub mod data;
+pub mod figures;
 pub mod loss;
 pub mod metrics;
 pub mod model;

@@ -30,7 +30,8 @@ use plume_core::{Error, ErrorKind, Result};
 use crate::checkpoint::{Checkpoint, CheckpointMeta};
 use crate::comm::Collective;
 use crate::config::TrainConfig;
-use crate::data::{BatchPlan, ChannelNorm, Dataset, Features, Labels, Loader, Window};
+use crate::data::{build_batch, BatchPlan, ChannelNorm, Dataset, Features, Labels, Loader, Window};
+use crate::figures;
 use crate::loss::host_loss_and_argmax;
 use crate::metrics::{Confusion, Scores};
 use crate::model::NetConfig;
@@ -482,6 +483,9 @@ impl<'a> Trainer<'a> {
     pub fn eval_test(&self) -> Result<serde_json::Value> {
         let (loss, scores, infer) =
             self.evaluate(&self.dataset.split.test.clone(), Features::Clean, Labels::Stored)?;
+        if self.comm.rank() == 0 {
+            self.write_figures(&scores)?;
+        }
         let v = serde_json::json!({
             "split": "test",
             "windows": self.dataset.split.test.len(),
@@ -492,12 +496,43 @@ impl<'a> Trainer<'a> {
         });
         if self.comm.rank() == 0 {
             let dir = &self.config.output.dir;
-            std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
             let p = dir.join("eval.json");
             let mut f = std::fs::File::create(&p).map_err(|e| io_err(&p, e))?;
             f.write_all(serde_json::to_string_pretty(&v).unwrap_or_default().as_bytes())
                 .map_err(|e| io_err(&p, e))?;
         }
         Ok(v)
+    }
+
+    /// `loss_curves.png`, `class_accuracy.png` and `panel_<i>.png` (prediction | truth |
+    /// Y_H2O input, middle depth slice) of the first three test windows.
+    fn write_figures(&self, scores: &Scores) -> Result<()> {
+        let dir = &self.config.output.dir;
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        if !self.state.history.is_empty() {
+            figures::loss_curves(&self.state.history).save(&dir.join("loss_curves.png"))?;
+        }
+        figures::class_bars(&scores.class_accuracy).save(&dir.join("class_accuracy.png"))?;
+        let nc = &self.net_config;
+        let (w, d) = (nc.window, nc.depth);
+        let plane = w * w;
+        let mid = d / 2;
+        let plain = Device::flex();
+        let net = params::load(self.stepper.net().valid(), &self.stepper.params, &plain);
+        for (i, &win) in self.dataset.split.test.iter().take(3).enumerate() {
+            let plan = vec![(win, Default::default())];
+            let b = build_batch(&self.dataset, &plan, Features::Clean, Labels::Stored, &self.norm)?;
+            let logits = net
+                .forward(batch_tensor(b.x.clone(), 1, nc.in_channels, d, w, &plain))
+                .into_data()
+                .convert::<f32>();
+            let logits = logits.as_slice::<f32>().map_err(|e| Error::invalid(format!("logits: {e:?}")))?;
+            let (_, pred) = host_loss_and_argmax(logits, &b.y, 1, nc.n_classes, &self.stepper.weights);
+            let input = &b.x[(2 * d + mid) * plane..(2 * d + mid + 1) * plane];
+            let slice = mid * plane..(mid + 1) * plane;
+            figures::panels(&pred[slice.clone()], &b.y[slice], input, w)
+                .save(&dir.join(format!("panel_{i}.png")))?;
+        }
+        Ok(())
     }
 }

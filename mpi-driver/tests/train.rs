@@ -46,6 +46,10 @@ fn resume_reproduces_the_straight_run_and_eval_reports_metrics() {
     let out = ok(&run(&["eval", "--config", straight.join("train.toml").to_str().unwrap()]));
     let again: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(again["scores"], eval["scores"]);
+    for f in ["loss_curves.png", "class_accuracy.png", "panel_0.png", "panel_2.png"] {
+        let bytes = std::fs::read(straight.join("run").join(f)).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG"), "{f}");
+    }
 }
 
 #[test]
@@ -57,4 +61,18 @@ fn recomputed_labels_scenario_trains() {
     std::fs::write(&d, text).unwrap();
     ok(&run(&["--config", d.to_str().unwrap()]));
     assert!(dir.join("run/metrics.json").exists());
+}
+
+#[test]
+fn catalog_query_selects_snapshots_by_name_and_bound() {
+    let dir = scratch("train-query");
+    let cat = catalog(&dir, 0.1);
+    let d = deck(&dir, &cat, "", "snapshots = [\"jet-009\"]");
+    let out = run(&["--config", d.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no snapshot 'jet-009'"));
+    let d = deck(&dir, &cat, "", "max_bound = 0.05");
+    let out = run(&["--config", d.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("selects no snapshot"));
 }

@@ -71,6 +71,9 @@ enum Command {
         /// Append the result to this CSV file (rank 0).
         #[arg(long)]
         csv: Option<PathBuf>,
+        /// Compute threads per rank (default: cores / ranks on the node).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Train a few steps on synthetic data and check every rank holds the same weights;
     /// prints one JSON line on rank 0 (the MPI tests run this).
@@ -214,7 +217,7 @@ fn run(cli: &Cli) -> CliResult<()> {
             }
             Ok(())
         })(),
-        Some(Command::Bench { preset, global_batch, steps, csv }) => (|| {
+        Some(Command::Bench { preset, global_batch, steps, csv, .. }) => (|| {
             let net = NetConfig::preset(preset)?;
             let r: BenchResult = throughput(preset, net, *global_batch, *steps, threads, &comm)?;
             if comm.rank() == 0 {

@@ -168,14 +168,36 @@ impl Dataset {
     /// snapshot with windows and splits them with `seed`.
     pub fn open(data: &DataSection, window: usize, depth: usize, seed: u64) -> Result<Dataset> {
         let catalog = Catalog::load(&data.catalog)?;
-        let n_snap = data.max_snapshots.unwrap_or(usize::MAX).min(catalog.snapshot.len());
+        if let Some(names) = &data.snapshots {
+            for n in names {
+                if !catalog.snapshot.iter().any(|s| &s.name == n) {
+                    return Err(Error::invalid(format!(
+                        "data.snapshots: no snapshot '{n}' in catalog {}",
+                        data.catalog.display()
+                    )));
+                }
+            }
+        }
+        let selected: Vec<_> = catalog
+            .snapshot
+            .iter()
+            .filter(|s| data.snapshots.as_ref().is_none_or(|names| names.contains(&s.name)))
+            .filter(|s| data.max_bound.is_none_or(|b| s.bound <= b))
+            .take(data.max_snapshots.unwrap_or(usize::MAX))
+            .collect();
+        if selected.is_empty() {
+            return Err(Error::invalid(format!(
+                "the catalog query (snapshots, max_bound, max_snapshots) selects no snapshot of {}",
+                data.catalog.display()
+            )));
+        }
         let mut snapshots = Vec::new();
         let mut windows = Vec::new();
         let stride = data.window_stride.unwrap_or(window);
         if stride == 0 {
             return Err(Error::invalid("data.window_stride must be positive"));
         }
-        for (si, e) in catalog.snapshot.iter().take(n_snap).enumerate() {
+        for (si, e) in selected.into_iter().enumerate() {
             let [nx, ny, nz] = e.dims;
             if window > nx || window > ny || depth > nz {
                 return Err(Error::invalid(format!(
