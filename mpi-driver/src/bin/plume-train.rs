@@ -198,7 +198,11 @@ fn run(cli: &Cli) -> CliResult<()> {
             _ => None,
         }
         .and_then(|p| TrainConfig::load(p).ok())
-        .and_then(|c| c.train.threads),
+        .and_then(|c| c.train.threads)
+        .or(match &cli.command {
+            Some(Command::Bench { threads, .. }) => *threads,
+            _ => None,
+        }),
     );
     let universe =
         mpi::initialize().ok_or_else(|| Error::new(ErrorKind::Mpi, "MPI initialisation failed"))?;
