@@ -18,7 +18,9 @@ use plume_core::codec::{self, CompressOptions, Encoding};
 use plume_core::encode::{BitPackEncoder, Histogram, HuffmanEncoder, ResidualEncoder};
 use plume_core::format::{block, ByteReader};
 use plume_core::lossless::{LosslessCodec, ZstdLossless};
-use plume_core::predict::{LorenzoPredictor, Predictor};
+use plume_core::predict::{
+    estimated_bits, InterpOrder, InterpolationPredictor, LorenzoPredictor, Predictor, PredictorKind,
+};
 use plume_core::quantize::{quantize_run, LinearQuantizer, Quantizer};
 use plume_core::{ErrorBound, FieldView, Order, Shape};
 
@@ -58,7 +60,7 @@ fn fixture() -> Fixture {
     let mut huffman = Vec::new();
     code.encode(&residuals, &mut huffman);
     let mut payload = Vec::new();
-    block::write_payload(&outliers, &code, &residuals, &mut payload);
+    block::write_payload(PredictorKind::Lorenzo, &outliers, &code, &residuals, &mut payload);
     let mut zstd_frame = Vec::new();
     ZstdLossless::default().compress(&payload, &mut zstd_frame).expect("zstd");
 
@@ -106,25 +108,50 @@ fn bench_quantize(c: &mut Criterion, fx: &Fixture) {
     g.finish();
 }
 
-fn bench_lorenzo(c: &mut Criterion, fx: &Fixture) {
-    let mut g = c.benchmark_group("lorenzo");
+fn bench_predict(c: &mut Criterion, fx: &Fixture) {
+    let mut g = c.benchmark_group("predict");
     g.throughput(bytes(fx));
     let mut buf = fx.codes.clone();
-    g.bench_function("forward", |b| {
+    g.bench_function("lorenzo_forward", |b| {
         b.iter_batched_ref(
             || fx.codes.clone(),
             |codes| LorenzoPredictor.forward(black_box(codes), &DIMS),
             BatchSize::LargeInput,
         )
     });
-    g.bench_function("inverse", |b| {
+    g.bench_function("lorenzo_inverse", |b| {
         b.iter_batched_ref(
             || fx.residuals.clone(),
             |res| LorenzoPredictor.inverse(black_box(res), &DIMS),
             BatchSize::LargeInput,
         )
     });
-    // the copy alone, to subtract from the two above if needed
+    for (name, order) in [("interp_cubic", InterpOrder::Cubic), ("interp_linear", InterpOrder::Linear)] {
+        let p = InterpolationPredictor { order };
+        let mut res = fx.codes.clone();
+        p.forward(&mut res, &DIMS);
+        let mut back = res.clone();
+        p.inverse(&mut back, &DIMS);
+        assert_eq!(back, fx.codes, "{name} round trip");
+        eprintln!(
+            "predict/{name}: estimated bits {} (Lorenzo {})",
+            estimated_bits(&res),
+            estimated_bits(&fx.residuals)
+        );
+        g.bench_function(format!("{name}_forward"), |b| {
+            b.iter_batched_ref(
+                || fx.codes.clone(),
+                |codes| p.forward(black_box(codes), &DIMS),
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function(format!("{name}_inverse"), |b| {
+            b.iter_batched_ref(|| res.clone(), |r| p.inverse(black_box(r), &DIMS), BatchSize::LargeInput)
+        });
+    }
+    // the ratio encoding's per-block choice between predictors
+    g.bench_function("estimated_bits", |b| b.iter(|| black_box(estimated_bits(black_box(&fx.residuals)))));
+    // the copy alone (each forward/inverse figure above includes one), to subtract
     g.bench_function("copy_baseline", |b| {
         b.iter(|| {
             buf.copy_from_slice(black_box(&fx.codes));
@@ -204,7 +231,13 @@ fn bench_zstd(c: &mut Criterion, fx: &Fixture) {
     g.bench_function("write_payload_huffman", |b| {
         b.iter(|| {
             payload.clear();
-            block::write_payload(black_box(&fx.outliers), &fx.code, black_box(&fx.residuals), &mut payload);
+            block::write_payload(
+                PredictorKind::Lorenzo,
+                black_box(&fx.outliers),
+                &fx.code,
+                black_box(&fx.residuals),
+                &mut payload,
+            );
             black_box(&payload);
         })
     });
@@ -248,7 +281,7 @@ fn stages(c: &mut Criterion) {
     let _ = rayon::ThreadPoolBuilder::new().num_threads(1).build_global();
     let fx = fixture();
     bench_quantize(c, &fx);
-    bench_lorenzo(c, &fx);
+    bench_predict(c, &fx);
     bench_bitpack(c, &fx);
     bench_huffman(c, &fx);
     bench_zstd(c, &fx);
