@@ -63,5 +63,7 @@ cc -std=c11 -o "$work/pc-shared" "$repo/examples/c/main.c" $(pkg-config --cflags
   -Wl,-rpath,"$prefix/lib"
 "$work/pc-static" "$field" >/dev/null
 "$work/pc-shared" "$field" >/dev/null
-ldd "$work/pc-shared" | grep -q 'libplume.so.0 =>' || { echo "pc-shared does not load libplume.so.0" >&2; exit 1; }
+# Capture first: under pipefail `ldd | grep -q` fails when grep exits before ldd finishes (SIGPIPE).
+needed=$(ldd "$work/pc-shared")
+[[ $needed == *'libplume.so.0 =>'* ]] || { echo "pc-shared does not load libplume.so.0:" >&2; echo "$needed" >&2; exit 1; }
 echo "pkg-config builds run (static; shared via libplume.so.0)"
