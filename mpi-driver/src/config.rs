@@ -137,8 +137,11 @@ pub enum Normalisation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
-    /// The snapshot catalog (see [`crate::data::Catalog`]).
-    pub catalog: PathBuf,
+    /// The snapshot catalog of Plume streams (see [`crate::data::Catalog`]); exactly one
+    /// of `catalog` and `[data.insitu]` is given.
+    pub catalog: Option<PathBuf>,
+    /// The in-situ session's output directories (see [`crate::data::insitu`]).
+    pub insitu: Option<InsituSection>,
     /// Training labels (validation and test always use clean features and clean labels).
     #[serde(default = "default_scenario")]
     pub scenario: Scenario,
@@ -165,6 +168,35 @@ pub struct DataSection {
     pub max_bound: Option<f64>,
     /// Catalog query: at most the first N selected snapshots.
     pub max_snapshots: Option<usize>,
+}
+
+/// `[data.insitu]`: training straight from the in-situ session's snapshots (one HDF5 file
+/// per step, `catalog.jsonl`; FORMAT.md "HDF5 filter and snapshots").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsituSection {
+    /// The run whose (lossy) fields are the training features; scenario (i) also takes its
+    /// stored labels (computed in situ from the clean fields).
+    pub dir: PathBuf,
+    /// A lossless run of the same case (`mode = 'abs'`, `error_bound = 0`): validation and
+    /// test features and labels. May be omitted only when `dir` itself is lossless.
+    pub clean_dir: Option<PathBuf>,
+    /// Catalog query: steps `[first, last]` (inclusive).
+    pub steps: Option<[i64; 2]>,
+    /// Catalog query: only steps whose four feature fields were written with this bound
+    /// (the `error_bound` asked for; relative tolerance 1e-9).
+    pub bound: Option<f64>,
+    /// The datasets of the four channels, in the order Y_H2, Y_O2, Y_H2O, Z.
+    #[serde(default = "default_insitu_fields")]
+    pub fields: [String; 4],
+    /// The storage axis (0 = slowest) the window depth runs along; the window's W x W plane
+    /// spans the other two. Default 0: `z` of a Fortran `(x, y, z)` field.
+    #[serde(default)]
+    pub depth_axis: usize,
+}
+
+fn default_insitu_fields() -> [String; 4] {
+    ["Y_H2", "Y_O2", "Y_H2O", "Z"].map(String::from)
 }
 
 fn default_scenario() -> Scenario {
@@ -293,8 +325,17 @@ impl TrainConfig {
     pub fn parse(text: &str, origin: &str, base: &Path) -> Result<TrainConfig> {
         let mut c: TrainConfig = toml::from_str(text)
             .map_err(|e| Error::invalid(format!("{origin}: {}", e.to_string().trim_end())))?;
-        if c.data.catalog.is_relative() {
-            c.data.catalog = base.join(&c.data.catalog);
+        if let Some(p) = &mut c.data.catalog {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        if let Some(s) = &mut c.data.insitu {
+            for p in std::iter::once(&mut s.dir).chain(s.clean_dir.as_mut()) {
+                if p.is_relative() {
+                    *p = base.join(&*p);
+                }
+            }
         }
         if c.output.dir.is_relative() {
             c.output.dir = base.join(&c.output.dir);
@@ -329,6 +370,28 @@ impl TrainConfig {
                 )));
             }
         }
+        match (&self.data.catalog, &self.data.insitu) {
+            (Some(_), None) => {}
+            (None, Some(s)) => {
+                if s.depth_axis > 2 {
+                    return Err(Error::invalid(format!(
+                        "data.insitu.depth_axis {}: a storage axis of a 3-D field (0, 1 or 2)",
+                        s.depth_axis
+                    )));
+                }
+                if let Some([a, b]) = s.steps {
+                    if a > b {
+                        return Err(Error::invalid(format!("data.insitu.steps [{a}, {b}]: first > last")));
+                    }
+                }
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "[data]: give exactly one source, `catalog = \"...\"` (Plume streams) or a \
+                     [data.insitu] table (the in-situ session's output)",
+                ))
+            }
+        }
         let s = self.data.split;
         if s.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || (s.iter().sum::<f64>() - 1.0).abs() > 1e-9 {
             return Err(Error::invalid(format!("data.split {s:?}: three fractions >= 0 summing to 1")));
@@ -358,12 +421,32 @@ mod tests {
     }
 
     #[test]
+    fn insitu_source_parses_and_rejects_unknown_keys() {
+        let deck =
+            "[data.insitu]\ndir = \"lossy\"\nclean_dir = \"/abs/clean\"\nsteps = [40, 120]\nbound = 0.1\n";
+        let c = TrainConfig::parse(deck, "d", Path::new("/x")).unwrap();
+        let s = c.data.insitu.unwrap();
+        assert_eq!(s.dir, Path::new("/x/lossy"));
+        assert_eq!(s.clean_dir.as_deref(), Some(Path::new("/abs/clean")));
+        assert_eq!(s.fields[3], "Z");
+        assert_eq!((s.steps, s.bound, s.depth_axis), (Some([40, 120]), Some(0.1), 0));
+        let bad = "[data.insitu]\ndir = \"a\"\ndepth = 1\n";
+        let msg = TrainConfig::parse(bad, "deck.toml", Path::new("/x")).unwrap_err().to_string();
+        assert!(msg.contains("depth") && msg.contains("line 3"), "{msg}");
+        let both = "[data]\ncatalog = \"c.toml\"\n[data.insitu]\ndir = \"a\"\n";
+        let msg = TrainConfig::parse(both, "d", Path::new("/x")).unwrap_err().to_string();
+        assert!(msg.contains("exactly one source"), "{msg}");
+        let none = "[data]\nsplit = [0.6, 0.2, 0.2]\n";
+        assert!(TrainConfig::parse(none, "d", Path::new("/x")).is_err());
+    }
+
+    #[test]
     fn defaults_are_the_study_schedule() {
         let c = TrainConfig::parse("[data]\ncatalog = \"c.toml\"\n", "d", Path::new("/x")).unwrap();
         assert_eq!(c.train.global_batch, 24);
         assert_eq!(c.train.stages.len(), 3);
         assert!((c.train.lr(0) - 1e-4 * 2.4f64.sqrt()).abs() < 1e-15);
-        assert_eq!(c.data.catalog, Path::new("/x/c.toml"));
+        assert_eq!(c.data.catalog.as_deref(), Some(Path::new("/x/c.toml")));
         assert_eq!(c.adam, AdamConfig::default());
     }
 }

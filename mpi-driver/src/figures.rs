@@ -137,3 +137,187 @@ pub fn class_bars(class_accuracy: &[Option<f64>]) -> Canvas {
     }
     c
 }
+
+/// A 3 x 5 pixel glyph (rows top to bottom, 3 bits each, MSB left) of the characters tick
+/// labels need; `None` for others (drawn as a space).
+fn glyph(ch: char) -> Option<[u8; 5]> {
+    Some(match ch {
+        '0' => [7, 5, 5, 5, 7],
+        '1' => [2, 6, 2, 2, 7],
+        '2' => [7, 1, 7, 4, 7],
+        '3' => [7, 1, 7, 1, 7],
+        '4' => [5, 5, 7, 1, 1],
+        '5' => [7, 4, 7, 1, 7],
+        '6' => [7, 4, 7, 5, 7],
+        '7' => [7, 1, 1, 1, 1],
+        '8' => [7, 5, 7, 5, 7],
+        '9' => [7, 5, 7, 1, 7],
+        '.' => [0, 0, 0, 0, 2],
+        '-' => [0, 0, 7, 0, 0],
+        '+' => [0, 2, 7, 2, 0],
+        'e' => [0, 6, 7, 4, 3],
+        'x' => [0, 5, 2, 5, 0],
+        '%' => [5, 1, 2, 4, 5],
+        _ => return None,
+    })
+}
+
+impl Canvas {
+    /// Draws `text` (digits, `.-+ex%`) with its top-left corner at `(x, y)`, each font
+    /// pixel `scale` x `scale`; returns the width drawn.
+    pub fn text(&mut self, x: usize, y: usize, text: &str, scale: usize, c: [u8; 3]) -> usize {
+        let mut cx = x;
+        for ch in text.chars() {
+            if let Some(g) = glyph(ch) {
+                for (r, bits) in g.iter().enumerate() {
+                    for col in 0..3 {
+                        if bits & (4 >> col) != 0 {
+                            self.rect(cx + col * scale, y + r * scale, scale, scale, c);
+                        }
+                    }
+                }
+            }
+            cx += 4 * scale;
+        }
+        cx - x
+    }
+
+    /// Width of `text` drawn at `scale`.
+    pub fn text_width(text: &str, scale: usize) -> usize {
+        text.chars().count() * 4 * scale
+    }
+}
+
+/// A short tick label: `0`, `0.25`, `12`, `1.5e-3`.
+pub fn tick_label(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if (1e-2..1e4).contains(&a) {
+        let s = format!("{v:.3}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    } else {
+        format!("{v:.1e}").replace(".0e", "e")
+    }
+}
+
+/// Plot geometry shared by the report's charts: margins for tick labels, grey grid lines at
+/// five y ticks from `lo` to `hi` (labelled), axes in black.
+struct Frame {
+    wd: usize,
+    ht: usize,
+    left: usize,
+    bottom: usize,
+    top: usize,
+    right: usize,
+    lo: f64,
+    hi: f64,
+}
+
+impl Frame {
+    fn new(wd: usize, ht: usize, lo: f64, hi: f64) -> Self {
+        let hi = if hi > lo { hi } else { lo + 1.0 };
+        Frame { wd, ht, left: 70, bottom: 30, top: 12, right: 12, lo, hi }
+    }
+    fn y(&self, v: f64) -> f64 {
+        let h = (self.ht - self.top - self.bottom) as f64;
+        (self.ht - self.bottom) as f64 - ((v - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0) * h
+    }
+    fn plot_width(&self) -> usize {
+        self.wd - self.left - self.right
+    }
+    fn draw(&self, c: &mut Canvas) {
+        for i in 0..=4 {
+            let v = self.lo + (self.hi - self.lo) * i as f64 / 4.0;
+            let y = self.y(v).round() as usize;
+            c.rect(self.left, y, self.plot_width(), 1, [225, 225, 225]);
+            let t = tick_label(v);
+            let w = Canvas::text_width(&t, 2);
+            c.text(self.left.saturating_sub(w + 6), y.saturating_sub(5), &t, 2, [0, 0, 0]);
+        }
+        c.rect(self.left, self.top, 1, self.ht - self.top - self.bottom, [0, 0, 0]);
+        c.rect(self.left, self.ht - self.bottom, self.plot_width(), 1, [0, 0, 0]);
+    }
+}
+
+/// Grouped bars: one group per x label (drawn under it), one bar per series in `colours`
+/// (`None`: a grey stub), y from 0 to `hi` (at least the largest value).
+pub fn grouped_bars(groups: &[Vec<Option<f64>>], colours: &[[u8; 3]], labels: &[String], hi: f64) -> Canvas {
+    let per = groups.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let bar = 16usize;
+    let gw = per * bar + 24;
+    let max = groups.iter().flatten().flatten().fold(hi, |m, &v| if v.is_finite() { m.max(v) } else { m });
+    let f = Frame::new(70 + 12 + gw * groups.len().max(1) + 8, 300, 0.0, max);
+    let mut c = Canvas::new(f.wd, f.ht);
+    f.draw(&mut c);
+    for (g, vals) in groups.iter().enumerate() {
+        let x0 = f.left + 8 + g * gw;
+        for (i, v) in vals.iter().enumerate() {
+            let x = x0 + i * bar;
+            let base = f.ht - f.bottom;
+            match v {
+                Some(v) if v.is_finite() => {
+                    let top = f.y(*v).round() as usize;
+                    c.rect(x, top, bar - 2, base - top, colours[i % colours.len()]);
+                }
+                _ => c.rect(x, base - 2, bar - 2, 2, [128, 128, 128]),
+            }
+        }
+        if let Some(l) = labels.get(g) {
+            let w = Canvas::text_width(l, 2);
+            let mid = x0 + per * bar / 2;
+            c.text(mid.saturating_sub(w / 2), f.ht - f.bottom + 8, l, 2, [0, 0, 0]);
+        }
+    }
+    c
+}
+
+/// Lines over a shared x index (epochs), each `(values, colour, dashed)`, y from the data's
+/// range; x ticks at every point labelled by its index when there are few.
+pub fn line_chart(series: &[(Vec<f64>, [u8; 3], bool)]) -> Canvas {
+    let vals: Vec<f64> = series.iter().flat_map(|s| s.0.iter().copied()).filter(|v| v.is_finite()).collect();
+    let (lo, hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) = if lo.is_finite() { (lo.min(0.0), hi * 1.05) } else { (0.0, 1.0) };
+    let f = Frame::new(560, 320, lo, hi);
+    let mut c = Canvas::new(f.wd, f.ht);
+    f.draw(&mut c);
+    let n = series.iter().map(|s| s.0.len()).max().unwrap_or(0);
+    let span = (n.max(2) - 1) as f64;
+    let px = |i: usize| f.left as f64 + 10.0 + i as f64 / span * (f.plot_width() - 20) as f64;
+    for i in 0..n {
+        if n <= 12 || i % n.div_ceil(12) == 0 {
+            let t = (i + 1).to_string();
+            let x = px(i).round() as usize;
+            c.rect(x, f.ht - f.bottom, 1, 4, [0, 0, 0]);
+            c.text(x.saturating_sub(Canvas::text_width(&t, 2) / 2), f.ht - f.bottom + 8, &t, 2, [0, 0, 0]);
+        }
+    }
+    for (v, col, dashed) in series {
+        for i in 1..v.len() {
+            if !(v[i - 1].is_finite() && v[i].is_finite()) {
+                continue;
+            }
+            let (a, b) = ((px(i - 1), f.y(v[i - 1])), (px(i), f.y(v[i])));
+            if *dashed {
+                let steps = 8;
+                for k in (0..steps).step_by(2) {
+                    let t0 = k as f64 / steps as f64;
+                    let t1 = (k + 1) as f64 / steps as f64;
+                    let p = |t: f64| (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
+                    c.line(p(t0), p(t1), *col);
+                }
+            } else {
+                c.line(a, b, *col);
+                c.line((a.0, a.1 + 1.0), (b.0, b.1 + 1.0), *col);
+            }
+        }
+        for (i, &y) in v.iter().enumerate() {
+            if y.is_finite() {
+                c.rect((px(i) as usize).saturating_sub(2), (f.y(y) as usize).saturating_sub(2), 5, 5, *col);
+            }
+        }
+    }
+    c
+}

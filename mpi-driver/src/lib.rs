@@ -10,7 +10,7 @@
 //! parameter vector: init, gradients, write-back, checksum), [`optim`] (Adam), [`loss`],
 //! [`metrics`], [`comm`] (serial and MPI collectives), [`data`] (catalog, windows, split,
 //! augmentation, background loader), [`config`] (the TOML deck), [`train`] (the loop),
-//! [`checkpoint`], [`bench`] and [`selftest`] (synthetic-data runs for the benchmark and
+//! [`checkpoint`], [`report`] (the main job's report), [`bench`] and [`selftest`] (synthetic-data runs for the benchmark and
 //! the MPI tests), [`rng`].
 //!
 //! This crate depends on `plume-core` only, never on `plume-ffi`: a program links at most one
@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 pub mod params;
+pub mod report;
 pub mod rng;
 pub mod selftest;
 pub mod step;

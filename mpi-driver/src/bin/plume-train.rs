@@ -13,8 +13,9 @@ use plume_core::{Error, ErrorKind};
 use plume_mpi_driver::bench::{throughput, BenchResult};
 use plume_mpi_driver::comm::{Collective, MpiComm};
 use plume_mpi_driver::config::TrainConfig;
-use plume_mpi_driver::data::synth::write_jet_catalog;
+use plume_mpi_driver::data::synth::{write_jet_catalog, write_jet_insitu_run};
 use plume_mpi_driver::model::NetConfig;
+use plume_mpi_driver::report::{self, Manifest};
 use plume_mpi_driver::selftest::sync_check;
 use plume_mpi_driver::train::{checkpoint_path, Outcome, Trainer};
 use plume_mpi_driver::EXIT_USAGE;
@@ -112,6 +113,35 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Write the main job's report (report.md, report.html, report.json, PNG figures) from
+    /// a manifest of in-situ runs and trainings; fails when a consistency check fails.
+    Report {
+        /// The manifest (TOML): title, git, configuration, clean run, [[case]] run/train.
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write an in-situ-layout run directory (HDF5 snapshots through filter 32801 and
+    /// catalog.jsonl) of synthetic jet-flame states (test data; the real writer is the session).
+    SynthInsitu {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Storage dims (C order).
+        #[arg(long, value_delimiter = ',', default_value = "6,32,32")]
+        dims: Vec<usize>,
+        /// Steps.
+        #[arg(long, value_delimiter = ',', default_value = "10,20")]
+        steps: Vec<i64>,
+        /// PW_REL bound (0: lossless, ABS 0).
+        #[arg(long, default_value_t = 0.1)]
+        bound: f64,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Print a preset's layers, output shapes (channels-last, as in the study) and parameter count.
     Summary {
         /// Network preset.
@@ -190,6 +220,27 @@ fn run(cli: &Cli) -> CliResult<()> {
     if let Some(Command::Summary { preset }) = &cli.command {
         return summary(preset);
     }
+    if let Some(Command::SynthInsitu { out, dims, steps, bound, seed }) = &cli.command {
+        let d: [usize; 3] =
+            dims.as_slice().try_into().map_err(|_| Error::invalid("--dims needs three sizes"))?;
+        write_jet_insitu_run(out, d, steps, *bound, *seed)?;
+        println!("{}", out.display());
+        return Ok(());
+    }
+    if let Some(Command::Report { manifest, out }) = &cli.command {
+        let m = Manifest::load(manifest)?;
+        let r = report::build(&m)?;
+        report::write(&r, out)?;
+        let failed: Vec<&str> = r.checks.iter().filter(|c| !c.1).map(|c| c.0.as_str()).collect();
+        println!("{}", out.join("report.html").display());
+        if !failed.is_empty() {
+            return Err(Error::new(
+                ErrorKind::CorruptStream,
+                format!("report: {} consistency check(s) failed: {}", failed.len(), failed.join("; ")),
+            ));
+        }
+        return Ok(());
+    }
     let threads = set_threads(
         match &cli.command {
             Some(Command::Train(a)) => a.config.as_ref(),
@@ -254,7 +305,12 @@ fn run(cli: &Cli) -> CliResult<()> {
             }
             Ok(())
         })(),
-        Some(Command::SynthCatalog { .. } | Command::Summary { .. }) => Ok(()),
+        Some(
+            Command::SynthCatalog { .. }
+            | Command::Summary { .. }
+            | Command::Report { .. }
+            | Command::SynthInsitu { .. },
+        ) => Ok(()),
     };
     if let Err(e) = &result {
         if comm.size() > 1 {

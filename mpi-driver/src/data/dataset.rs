@@ -1,7 +1,9 @@
-//! Windows of `W x W x D` cells cut from the catalog's snapshots, decoded on demand from
-//! the compressed streams held in memory (sub-box decompression: only the blocks a window
-//! overlaps; nothing decompressed is ever written to disk), split train/validation/test by
-//! window with a fixed seed.
+//! Windows of `W x W x D` cells cut from the selected snapshots, split
+//! train/validation/test by window with a fixed seed. Two sources: a TOML catalog of Plume
+//! streams held in memory and decoded per window (sub-box decompression: only the blocks a
+//! window overlaps), or the in-situ session's HDF5 snapshots ([`super::insitu`]), decoded
+//! through the filter once at open and held in memory. Nothing decompressed is ever
+//! written to disk.
 //!
 //! A sample is channels-first `[4, D, W, W]` (`[C, z, x, y]`) and its labels `[D, W, W]`:
 //! the field's `(x, y, z)` window, transposed so depth (z) comes first as in the study's
@@ -13,12 +15,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use plume_core::codec::{decompress_region, inspect};
-use plume_core::label::{label_field, LabelGrid, LabelParams, SpeciesFields, ZInput, N_CLASSES};
+use plume_core::label::{
+    decompress_labels, label_field, LabelGrid, LabelParams, SpeciesFields, ZInput, N_CLASSES,
+};
 use plume_core::{Error, ErrorKind, Order, Result, Shape};
 
 use super::augment::Augment;
 use super::catalog::Catalog;
-use crate::config::{DataSection, Normalisation, Scenario};
+use super::insitu::{read_step, RunCatalog};
+use crate::config::{DataSection, InsituSection, Normalisation, Scenario};
 use crate::rng::SplitMix64;
 
 /// One window: snapshot index and origin `(x0, y0, z0)`.
@@ -94,13 +99,74 @@ impl ChannelNorm {
     }
 }
 
+/// Where a snapshot's values live.
+enum Source {
+    /// Plume streams in memory (TOML catalog), decoded per window by sub-box decompression;
+    /// the class ids decoded.
+    Streams { lossy: [Arc<Vec<u8>>; 4], clean: [Arc<Vec<u8>>; 4], labels: Arc<Vec<u8>> },
+    /// Decoded arrays (in-situ HDF5 snapshots, read through the filter at open).
+    Arrays { lossy: [Arc<Vec<f32>>; 4], clean: [Arc<Vec<f32>>; 4], labels: Arc<Vec<u8>> },
+}
+
 struct Snapshot {
     name: String,
+    /// C order; windows are `W x W` in axes 0 and 1 and `D` along axis 2.
     dims: [usize; 3],
-    lossy: [Arc<Vec<u8>>; 4],
-    clean: [Arc<Vec<u8>>; 4],
-    labels: Arc<Vec<u8>>,
+    source: Source,
     label_params: LabelParams,
+}
+
+/// The `extent` box at `origin` of a C-order `dims` array.
+fn sub_box<T: Copy>(v: &[T], dims: [usize; 3], origin: &[usize; 3], extent: &[usize; 3]) -> Result<Vec<T>> {
+    if (0..3).any(|a| origin[a] + extent[a] > dims[a]) {
+        return Err(Error::invalid(format!("box {origin:?} + {extent:?} outside {dims:?}")));
+    }
+    let mut out = Vec::with_capacity(extent.iter().product());
+    for a in 0..extent[0] {
+        for b in 0..extent[1] {
+            let row = ((origin[0] + a) * dims[1] + origin[1] + b) * dims[2] + origin[2];
+            out.extend_from_slice(&v[row..row + extent[2]]);
+        }
+    }
+    Ok(out)
+}
+
+impl Snapshot {
+    /// Channel `c` of `features` over a box.
+    fn region(
+        &self,
+        features: Features,
+        c: usize,
+        origin: &[usize; 3],
+        extent: &[usize; 3],
+    ) -> Result<Vec<f32>> {
+        match (&self.source, features) {
+            (Source::Streams { lossy, .. }, Features::Lossy) => {
+                decompress_region::<f32>(&lossy[c], origin, extent)
+            }
+            (Source::Streams { clean, .. }, Features::Clean) => {
+                decompress_region::<f32>(&clean[c], origin, extent)
+            }
+            (Source::Arrays { lossy, .. }, Features::Lossy) => sub_box(&lossy[c], self.dims, origin, extent),
+            (Source::Arrays { clean, .. }, Features::Clean) => sub_box(&clean[c], self.dims, origin, extent),
+        }
+    }
+
+    /// The stored (clean) class ids over a box, checked.
+    fn label_region(&self, origin: &[usize; 3], extent: &[usize; 3]) -> Result<Vec<u8>> {
+        let ids = match &self.source {
+            Source::Arrays { labels, .. } | Source::Streams { labels, .. } => {
+                sub_box(labels, self.dims, origin, extent)?
+            }
+        };
+        if let Some((i, &id)) = ids.iter().enumerate().find(|(_, &id)| id as usize >= N_CLASSES) {
+            return Err(Error::new(
+                ErrorKind::CorruptStream,
+                format!("snapshot '{}': label {id} at window index {i} is not a class id", self.name),
+            ));
+        }
+        Ok(ids)
+    }
 }
 
 /// The opened catalog: streams in memory, window geometry, the split.
@@ -167,13 +233,167 @@ impl Dataset {
     /// Opens the catalog, reads every stream into memory (checking dims), tiles each
     /// snapshot with windows and splits them with `seed`.
     pub fn open(data: &DataSection, window: usize, depth: usize, seed: u64) -> Result<Dataset> {
-        let catalog = Catalog::load(&data.catalog)?;
+        let (snapshots, mut windows) = match (&data.catalog, &data.insitu) {
+            (Some(path), _) => Self::open_catalog(data, path, window, depth)?,
+            (None, Some(insitu)) => Self::open_insitu(data, insitu, window, depth)?,
+            (None, None) => return Err(Error::invalid("[data]: no source (catalog or [data.insitu])")),
+        };
+        let mut rng = SplitMix64::derive(seed, b"split", 0);
+        rng.shuffle(&mut windows);
+        let n = windows.len();
+        let n_train = (data.split[0] * n as f64).round() as usize;
+        let n_val = ((data.split[1] * n as f64).round() as usize).min(n - n_train);
+        let test = windows.split_off(n_train + n_val);
+        let val = windows.split_off(n_train);
+        Ok(Dataset {
+            snapshots,
+            window,
+            depth,
+            split: Split { train: windows, val, test },
+            scenario: data.scenario,
+        })
+    }
+
+    /// The window origins of snapshot `si` of `dims`.
+    fn tile(si: usize, dims: [usize; 3], window: usize, depth: usize, stride: usize, out: &mut Vec<Window>) {
+        let [nx, ny, nz] = dims;
+        for x0 in (0..=nx - window).step_by(stride) {
+            for y0 in (0..=ny - window).step_by(stride) {
+                for z0 in (0..=nz - depth).step_by(depth) {
+                    out.push(Window { snapshot: si, origin: [x0, y0, z0] });
+                }
+            }
+        }
+    }
+
+    fn check_fits(name: &str, dims: [usize; 3], window: usize, depth: usize) -> Result<()> {
+        let [nx, ny, nz] = dims;
+        if window > nx || window > ny || depth > nz {
+            return Err(Error::invalid(format!(
+                "snapshot '{name}': window {window} x {window} x {depth} is larger than the domain {nx} x {ny} x {nz}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The in-situ source: the query over `dir`'s catalog; features of `dir` (training) and
+    /// `clean_dir` (validation, test), the clean labels of `clean_dir`.
+    fn open_insitu(
+        data: &DataSection,
+        s: &InsituSection,
+        window: usize,
+        depth: usize,
+    ) -> Result<(Vec<Snapshot>, Vec<Window>)> {
+        let run = RunCatalog::load(&s.dir)?;
+        let clean_run = match &s.clean_dir {
+            Some(d) => Some(RunCatalog::load(d)?),
+            None => None,
+        };
+        let mut selected = run.query(s.steps, s.bound, &s.fields)?;
+        if let Some(names) = &data.snapshots {
+            for n in names {
+                if !selected.iter().any(|e| &e.name() == n) {
+                    return Err(Error::invalid(format!(
+                        "data.snapshots: no snapshot '{n}' among the selected steps of {}",
+                        s.dir.display()
+                    )));
+                }
+            }
+            selected.retain(|e| names.contains(&e.name()));
+        }
+        if let Some(b) = data.max_bound {
+            selected.retain(|e| s.fields.iter().all(|f| e.field(f).is_some_and(|f| f.bound <= b)));
+        }
+        selected.truncate(data.max_snapshots.unwrap_or(usize::MAX));
+        if selected.is_empty() {
+            return Err(Error::invalid(format!(
+                "the catalog query (data.insitu steps, bound; snapshots, max_bound, max_snapshots) selects no snapshot of {}",
+                s.dir.display()
+            )));
+        }
+        let stride = data.window_stride.unwrap_or(window);
+        if stride == 0 {
+            return Err(Error::invalid("data.window_stride must be positive"));
+        }
+        let mut snapshots = Vec::new();
+        let mut windows = Vec::new();
+        for (si, e) in selected.into_iter().enumerate() {
+            let name = e.name();
+            let clean_entry = match &clean_run {
+                Some(c) => {
+                    let ce = c.step(e.step).ok_or_else(|| {
+                        Error::invalid(format!(
+                            "step {} of {} has no counterpart in the clean run {}",
+                            e.step,
+                            s.dir.display(),
+                            c.dir.display()
+                        ))
+                    })?;
+                    c.check_lossless(ce, &s.fields)?;
+                    ce
+                }
+                None => {
+                    run.check_lossless(e, &s.fields).map_err(|err| {
+                        Error::invalid(format!("{} (or give data.insitu.clean_dir)", err.message()))
+                    })?;
+                    e
+                }
+            };
+            if !clean_entry.labels {
+                return Err(Error::invalid(format!(
+                    "{}: step {} has no labels (run the session with label = .true.)",
+                    clean_entry.path.display(),
+                    e.step
+                )));
+            }
+            let (dims, clean, labels) = read_step(clean_entry, &s.fields, true, s.depth_axis)?;
+            let labels = labels.unwrap_or_default();
+            let lossy = if clean_run.is_some() {
+                let (ldims, lossy, stored) = read_step(e, &s.fields, e.labels, s.depth_axis)?;
+                if ldims != dims {
+                    return Err(Error::invalid(format!(
+                        "step {}: dims {ldims:?} in {} but {dims:?} in the clean run",
+                        e.step,
+                        s.dir.display()
+                    )));
+                }
+                if stored.is_some_and(|l| l != labels) {
+                    return Err(Error::invalid(format!(
+                        "step {}: the labels stored in {} differ from the clean run's: not the same case",
+                        e.step,
+                        s.dir.display()
+                    )));
+                }
+                lossy
+            } else {
+                clean.clone()
+            };
+            Self::check_fits(&name, dims, window, depth)?;
+            Self::tile(si, dims, window, depth, stride, &mut windows);
+            let arc4 = |v: [Vec<f32>; 4]| v.map(Arc::new);
+            snapshots.push(Snapshot {
+                name,
+                dims,
+                source: Source::Arrays { lossy: arc4(lossy), clean: arc4(clean), labels: Arc::new(labels) },
+                label_params: LabelParams::default(),
+            });
+        }
+        Ok((snapshots, windows))
+    }
+
+    fn open_catalog(
+        data: &DataSection,
+        catalog_path: &Path,
+        window: usize,
+        depth: usize,
+    ) -> Result<(Vec<Snapshot>, Vec<Window>)> {
+        let catalog = Catalog::load(catalog_path)?;
         if let Some(names) = &data.snapshots {
             for n in names {
                 if !catalog.snapshot.iter().any(|s| &s.name == n) {
                     return Err(Error::invalid(format!(
                         "data.snapshots: no snapshot '{n}' in catalog {}",
-                        data.catalog.display()
+                        catalog_path.display()
                     )));
                 }
             }
@@ -188,7 +408,7 @@ impl Dataset {
         if selected.is_empty() {
             return Err(Error::invalid(format!(
                 "the catalog query (snapshots, max_bound, max_snapshots) selects no snapshot of {}",
-                data.catalog.display()
+                catalog_path.display()
             )));
         }
         let mut snapshots = Vec::new();
@@ -198,13 +418,7 @@ impl Dataset {
             return Err(Error::invalid("data.window_stride must be positive"));
         }
         for (si, e) in selected.into_iter().enumerate() {
-            let [nx, ny, nz] = e.dims;
-            if window > nx || window > ny || depth > nz {
-                return Err(Error::invalid(format!(
-                    "snapshot '{}': window {window} x {window} x {depth} is larger than the domain {nx} x {ny} x {nz}",
-                    e.name
-                )));
-            }
+            Self::check_fits(&e.name, e.dims, window, depth)?;
             let names = ["y_h2", "y_o2", "y_h2o", "z"];
             let load4 = |f: &super::catalog::FieldStreams, tag: &str| -> Result<[Arc<Vec<u8>>; 4]> {
                 let p = f.paths();
@@ -226,42 +440,30 @@ impl Dataset {
                     )))
                 }
             };
-            let labels = read_stream(&e.labels, "labels", &e.name, e.dims)?;
+            // Labels are small (one byte a cell): decoded once, whatever the label stream's
+            // format version (plume_core::label::decompress_labels).
+            let label_stream = read_stream(&e.labels, "labels", &e.name, e.dims)?;
+            let (ids, _) = decompress_labels(&label_stream).map_err(|err| {
+                Error::new(
+                    err.kind(),
+                    format!("snapshot '{}': labels stream {}: {}", e.name, e.labels.display(), err.message()),
+                )
+            })?;
+            let labels = Arc::new(ids);
             let mut label_params = LabelParams::default();
             if let Some(h) = e.h2o_ref {
                 label_params.h2o_ref = Some(h);
                 label_params.validate()?;
             }
-            for x0 in (0..=nx - window).step_by(stride) {
-                for y0 in (0..=ny - window).step_by(stride) {
-                    for z0 in (0..=nz - depth).step_by(depth) {
-                        windows.push(Window { snapshot: si, origin: [x0, y0, z0] });
-                    }
-                }
-            }
+            Self::tile(si, e.dims, window, depth, stride, &mut windows);
             snapshots.push(Snapshot {
                 name: e.name.clone(),
                 dims: e.dims,
-                lossy,
-                clean,
-                labels,
+                source: Source::Streams { lossy, clean, labels },
                 label_params,
             });
         }
-        let mut rng = SplitMix64::derive(seed, b"split", 0);
-        rng.shuffle(&mut windows);
-        let n = windows.len();
-        let n_train = (data.split[0] * n as f64).round() as usize;
-        let n_val = ((data.split[1] * n as f64).round() as usize).min(n - n_train);
-        let test = windows.split_off(n_train + n_val);
-        let val = windows.split_off(n_train);
-        Ok(Dataset {
-            snapshots,
-            window,
-            depth,
-            split: Split { train: windows, val, test },
-            scenario: data.scenario,
-        })
+        Ok((snapshots, windows))
     }
 
     /// Values per sample (`4 * D * W * W`) and labels per sample (`D * W * W`).
@@ -279,34 +481,16 @@ impl Dataset {
             .ok_or_else(|| Error::invalid("window of an unknown snapshot"))?;
         let (w, d) = (self.window, self.depth);
         let cells = w * w * d;
-        let streams = match features {
-            Features::Lossy => &snap.lossy,
-            Features::Clean => &snap.clean,
-        };
         let mut x = vec![0.0f32; 4 * cells];
         let mut y = vec![0u8; cells];
         match labels {
             Labels::Stored => {
-                for (c, s) in streams.iter().enumerate() {
-                    let region = decompress_region::<f32>(s, &win.origin, &[w, w, d])?;
+                for c in 0..4 {
+                    let region = snap.region(features, c, &win.origin, &[w, w, d])?;
                     xyz_to_zxy(&region, w, d, &mut x[c * cells..(c + 1) * cells]);
                 }
-                let ids = decompress_region::<f32>(&snap.labels, &win.origin, &[w, w, d])?;
-                let mut ids_u8 = Vec::with_capacity(cells);
-                for (i, &v) in ids.iter().enumerate() {
-                    let id = v as u8;
-                    if f32::from(id) != v || id as usize >= N_CLASSES {
-                        return Err(Error::new(
-                            ErrorKind::CorruptStream,
-                            format!(
-                                "snapshot '{}': label value {v} at window index {i} is not a class id",
-                                snap.name
-                            ),
-                        ));
-                    }
-                    ids_u8.push(id);
-                }
-                xyz_to_zxy(&ids_u8, w, d, &mut y);
+                let ids = snap.label_region(&win.origin, &[w, w, d])?;
+                xyz_to_zxy(&ids, w, d, &mut y);
             }
             Labels::Recomputed => {
                 // One ghost cell wherever the domain continues, so gradients match the
@@ -322,8 +506,8 @@ impl Dataset {
                 }
                 let start = [win.origin[0] - lo[0], win.origin[1] - lo[1], win.origin[2] - lo[2]];
                 let mut full: Vec<Vec<f32>> = Vec::with_capacity(4);
-                for s in streams.iter() {
-                    full.push(decompress_region::<f32>(s, &start, &ext)?);
+                for c in 0..4 {
+                    full.push(snap.region(features, c, &start, &ext)?);
                 }
                 let shape = Shape::new(&ext, Order::C)?;
                 let grid = LabelGrid::new(&shape).with_ghost(&lo, &hi);
@@ -353,13 +537,9 @@ impl Dataset {
         let cells = self.depth * self.window * self.window;
         for &win in windows {
             let snap = &self.snapshots[win.snapshot];
-            let streams = match features {
-                Features::Lossy => &snap.lossy,
-                Features::Clean => &snap.clean,
-            };
-            for (c, s) in streams.iter().enumerate() {
+            for c in 0..4 {
                 let region =
-                    decompress_region::<f32>(s, &win.origin, &[self.window, self.window, self.depth])?;
+                    snap.region(features, c, &win.origin, &[self.window, self.window, self.depth])?;
                 debug_assert_eq!(region.len(), cells);
                 for &v in &region {
                     if v.is_finite() {

@@ -1,9 +1,11 @@
-//! Training data straight from Plume streams: the catalog, windows and splits, exact
+//! Training data straight from Plume-compressed data: the in-situ session's snapshots
+//! ([`insitu`]) or a TOML catalog of streams ([`catalog`]), windows and splits, exact
 //! augmentation, background decoding, and a demonstration catalog writer.
 
 pub mod augment;
 pub mod catalog;
 pub mod dataset;
+pub mod insitu;
 pub mod loader;
 pub mod synth;
 

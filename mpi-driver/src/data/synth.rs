@@ -68,3 +68,107 @@ pub fn write_jet_catalog(
     Catalog { snapshot: entries }.save(&path)?;
     Ok(path)
 }
+
+/// One run directory in the in-situ session's layout (FORMAT.md "Snapshot files",
+/// "Catalog"), written serially with hdf5-metno: for each of `steps` a jet-flame state of
+/// storage dims `dims` (f64, seed `seed + step`), the fields `Y_H2`, `Y_O2`, `Y_H2O`, `Z`
+/// chunked in two blocks along axis 0 (two "ranks") through Plume's filter 32801 at PW_REL
+/// `bound` (0: ABS 0, lossless), the u8 `labels` of the clean state, the root attributes,
+/// and `catalog.jsonl`. Test data for [`super::insitu`]; the real writer is the session.
+pub fn write_jet_insitu_run(
+    dir: &Path,
+    dims: [usize; 3],
+    steps: &[i64],
+    bound: f64,
+    seed: u64,
+) -> Result<()> {
+    use super::insitu::{register_filter, FieldEntry, StepEntry, CATALOG_FILE};
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot create {}: {e}", dir.display())))?;
+    register_filter()?;
+    let h5 = |e: hdf5::Error| Error::new(ErrorKind::Io, format!("HDF5: {e}"));
+    let shape = Shape::new(&dims, Order::C)?;
+    let (mode, eb) =
+        if bound > 0.0 { ("pw_rel", ErrorBound::PwRel(bound)) } else { ("abs", ErrorBound::Abs(0.0)) };
+    let opts = CompressOptions::new(eb, Encoding::Ratio);
+    let chunk = [dims[0].div_ceil(2), dims[1], dims[2]];
+    let mut catalog = String::new();
+    for &step in steps {
+        let f = jet_flame(&dims, seed.wrapping_add(step as u64))?;
+        let sp = SpeciesFields { y_h2: &f.y_h2, y_o2: &f.y_o2, y_h2o: &f.y_h2o };
+        let labels =
+            label_field(&sp, &ZInput::Supplied(&f.z), &LabelGrid::new(&shape), &LabelParams::default())?;
+        let name = format!("step_{step:08}.h5");
+        let file = hdf5::File::create(dir.join(&name)).map_err(h5)?;
+        file.new_attr::<i64>().create("step").and_then(|a| a.write_scalar(&step)).map_err(h5)?;
+        file.new_attr::<f64>()
+            .create("time")
+            .and_then(|a| a.write_scalar(&(step as f64 * 0.01)))
+            .map_err(h5)?;
+        file.new_attr::<i64>().create("n_ranks").and_then(|a| a.write_scalar(&2i64)).map_err(h5)?;
+        let mut fields = Vec::new();
+        let mut originals = Vec::new();
+        for (n, v) in [("Y_H2", &f.y_h2), ("Y_O2", &f.y_o2), ("Y_H2O", &f.y_h2o), ("Z", &f.z)] {
+            let v64: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
+            let cd = h5plume::cd_values(true, &chunk, &opts);
+            let ds = file
+                .new_dataset::<f64>()
+                .shape(dims)
+                .chunk(chunk)
+                .add_filter(h5plume::PLUME_H5Z_FILTER, &cd)
+                .create(n)
+                .map_err(h5)?;
+            ds.write_raw(&v64).map_err(h5)?;
+            originals.push(v64);
+        }
+        let ds = file.new_dataset::<u8>().shape(dims).create("labels").map_err(h5)?;
+        ds.write_raw(&labels.values).map_err(h5)?;
+        drop(ds);
+        drop(file);
+        // Errors from the file as stored (reopened: the chunk cache held the raw values).
+        let file = hdf5::File::open(dir.join(&name)).map_err(h5)?;
+        for (n, v64) in ["Y_H2", "Y_O2", "Y_H2O", "Z"].into_iter().zip(&originals) {
+            let ds = file.dataset(n).map_err(h5)?;
+            let back = ds.read_raw::<f64>().map_err(h5)?;
+            let max_abs = v64.iter().zip(&back).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            let max_pw = v64
+                .iter()
+                .zip(&back)
+                .map(|(a, b)| if *a == 0.0 { (b - a).abs() } else { ((a - b) / a).abs() })
+                .fold(0.0, f64::max);
+            let (lo, hi) =
+                v64.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+            let stored = ds.storage_size();
+            let original = (v64.len() * 8) as u64;
+            fields.push(FieldEntry {
+                name: n.into(),
+                mode: mode.into(),
+                bound,
+                effective_mode: mode.into(),
+                effective_bound: bound,
+                n_values: v64.len() as u64,
+                original_bytes: original,
+                stored_bytes: stored,
+                ratio: original as f64 / stored.max(1) as f64,
+                max_abs_error: max_abs,
+                max_pw_rel_error: max_pw,
+                psnr_db: None,
+                value_min: lo,
+                value_max: hi,
+            });
+        }
+        drop(file);
+        let file_bytes = std::fs::metadata(dir.join(&name)).map(|m| m.len()).unwrap_or(0);
+        let entry = StepEntry {
+            step,
+            time: step as f64 * 0.01,
+            path: PathBuf::from(name),
+            labels: true,
+            file_bytes,
+            fields,
+        };
+        catalog += &serde_json::to_string(&entry).map_err(|e| Error::invalid(e.to_string()))?;
+        catalog += "\n";
+    }
+    write(&dir.join(CATALOG_FILE), catalog.as_bytes())
+}
