@@ -219,6 +219,15 @@ struct Frame {
 impl Frame {
     fn new(wd: usize, ht: usize, lo: f64, hi: f64) -> Self {
         let hi = if hi > lo { hi } else { lo + 1.0 };
+        // Round the range up so the four tick steps are 1, 2, 2.5 or 5 x 10^k.
+        let raw = (hi - lo) / 4.0;
+        let p = 10f64.powf(raw.log10().floor());
+        let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+            .iter()
+            .map(|m| m * p)
+            .find(|&s| s >= raw * (1.0 - 1e-9))
+            .unwrap_or(raw);
+        let hi = lo + 4.0 * step;
         Frame { wd, ht, left: 70, bottom: 30, top: 12, right: 12, lo, hi }
     }
     fn y(&self, v: f64) -> f64 {

@@ -78,7 +78,7 @@ pub struct StepEntry {
     /// Solver time.
     #[serde(default)]
     pub time: f64,
-    /// The snapshot file (relative paths are relative to the run directory).
+    /// The snapshot file: the recorded path's file name in the run directory.
     pub path: PathBuf,
     /// Whether a `labels` dataset was written.
     #[serde(default)]
@@ -107,7 +107,7 @@ impl StepEntry {
 pub struct RunCatalog {
     /// The run directory.
     pub dir: PathBuf,
-    /// Its snapshots in catalog order, paths resolved against `dir`.
+    /// Its snapshots in catalog order, paths in `dir`.
     pub steps: Vec<StepEntry>,
 }
 
@@ -132,9 +132,13 @@ impl RunCatalog {
             }
             let mut s: StepEntry = serde_json::from_str(line)
                 .map_err(|e| Error::invalid(format!("{} line {}: {e}", path.display(), i + 1)))?;
-            if s.path.is_relative() {
-                s.path = dir.join(&s.path);
-            }
+            // The snapshot lies beside the catalog (FORMAT.md: `<output>/step_<step>.h5`);
+            // the session records the path as the solver saw it (relative to its working
+            // directory), so only the file name is used and the directory may move.
+            let file = s.path.file_name().map(PathBuf::from).ok_or_else(|| {
+                Error::invalid(format!("{} line {}: path {:?} names no file", path.display(), i + 1, s.path))
+            })?;
+            s.path = dir.join(file);
             steps.push(s);
         }
         if steps.is_empty() {
