@@ -51,7 +51,7 @@ module plume
   !> Flame-regime classes: 0 premixed flame, 1 non-premixed flame, 2 pure fuel,
   !> 3 pure air, 4 unburned mixture.
   integer, parameter, public :: PLUME_N_CLASSES = 5
-  integer(c_int32_t), parameter :: PLUME_DTYPE_F32 = 1, PLUME_DTYPE_F64 = 2
+  integer(c_int32_t), parameter :: PLUME_DTYPE_F32 = 1, PLUME_DTYPE_F64 = 2, PLUME_DTYPE_U8 = 3
   integer(c_int32_t), parameter :: PLUME_ORDER_FORTRAN = 1
 
   !> Options (plume_config in C).

@@ -46,6 +46,11 @@ enum plume_dtype
    * IEEE 754 binary64 (`double`, `real(real64)`).
    */
   PLUME_DTYPE_F64 = 2,
+  /**
+   * Flame-regime class ids 0..=4 (`uint8_t`): what a label stream holds
+   * (`plume_stream_info_dtype` only; fields are f32 or f64).
+   */
+  PLUME_DTYPE_U8 = 3,
 };
 #ifndef __cplusplus
 typedef uint32_t plume_dtype;

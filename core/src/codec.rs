@@ -140,6 +140,7 @@ fn to_any<T: Element>(field: FieldView<'_, T>) -> AnyField<'_> {
             let v = unsafe { std::slice::from_raw_parts(values.as_ptr() as *const f64, values.len()) };
             AnyField::F64(FieldView::new(v, shape).expect("same length"))
         }
+        DType::U8 => unreachable!("Element is sealed to f32 and f64"),
     }
 }
 
@@ -151,6 +152,9 @@ fn to_any<T: Element>(field: FieldView<'_, T>) -> AnyField<'_> {
 /// tightens the bound until the PSNR it measures reaches the target (a zero bound,
 /// lossless, ends the search). Fails on an invalid bound or block dims.
 pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<u8>, CompressReport)> {
+    if opts.encoding == Encoding::Labels {
+        return Err(Error::invalid("the labels encoding codes class ids: use label::compress_labels"));
+    }
     opts.bound.validate()?;
     let shape = field.shape().clone();
     let block_dims = resolve_block_dims(&shape, opts.block_dims.as_deref())?;
@@ -345,7 +349,7 @@ fn abs_bound_for_ratio(
 }
 
 /// Header, codebook, block table and blocks, in stream order.
-fn assemble(header: &Header, compressed: &crate::engine::Compressed) -> Vec<u8> {
+pub(crate) fn assemble(header: &Header, compressed: &crate::engine::Compressed) -> Vec<u8> {
     let data_bytes: usize = compressed.blocks.iter().map(Vec::len).sum();
     let mut entries = Vec::with_capacity(compressed.blocks.len());
     let mut offset = 0u64;
@@ -403,7 +407,7 @@ fn achieved_psnr(field: AnyField<'_>, stream: &[u8], range: f64) -> Result<f64> 
 }
 
 /// Block dims in storage order, clipped to the field.
-fn resolve_block_dims(shape: &Shape, requested: Option<&[usize]>) -> Result<Vec<usize>> {
+pub(crate) fn resolve_block_dims(shape: &Shape, requested: Option<&[usize]>) -> Result<Vec<usize>> {
     let storage = shape.storage_dims();
     let block = match requested {
         None => default_block_dims(storage.len()),
@@ -479,6 +483,7 @@ fn any_uninit<T: Element>(out: &mut [std::mem::MaybeUninit<T>]) -> AnyValuesMut<
         DType::F32 => AnyValuesMut::F32(unsafe { std::slice::from_raw_parts_mut(ptr.cast(), len) }),
         // SAFETY: likewise for f64.
         DType::F64 => AnyValuesMut::F64(unsafe { std::slice::from_raw_parts_mut(ptr.cast(), len) }),
+        DType::U8 => unreachable!("Element is sealed to f32 and f64"),
     }
 }
 
@@ -494,6 +499,9 @@ pub fn decompress_any(stream: &[u8]) -> Result<(AnyValues, Shape)> {
             let (v, s) = decompress::<f64>(stream)?;
             Ok((AnyValues::F64(v), s))
         }
+        DType::U8 => {
+            Err(Error::invalid("a label stream (u8 class ids): decode it with label::decompress_labels"))
+        }
     }
 }
 
@@ -502,6 +510,13 @@ pub fn decompress_any(stream: &[u8]) -> Result<(AnyValues, Shape)> {
 /// the field's order. Reads only the blocks the box overlaps.
 pub fn decompress_region<T: Element>(stream: &[u8], start: &[usize], extent: &[usize]) -> Result<Vec<T>> {
     let layout = inspect(stream)?;
+    let region = region_box(&layout, start, extent)?;
+    decode_new(stream, &layout, &region)
+}
+
+/// The storage-order box of a region given in the field's dims convention, checked
+/// against the stream's shape.
+pub(crate) fn region_box(layout: &StreamLayout, start: &[usize], extent: &[usize]) -> Result<Box4> {
     let shape = &layout.header.shape;
     let nd = shape.dims().len();
     if start.len() != nd || extent.len() != nd {
@@ -526,6 +541,5 @@ pub fn decompress_region<T: Element>(stream: &[u8], start: &[usize], extent: &[u
             Order::Fortran => v.iter().rev().copied().collect(),
         }
     };
-    let region = Box4 { start: pad4(&to_storage(start), 0), extent: pad4(&to_storage(extent), 1) };
-    decode_new(stream, &layout, &region)
+    Ok(Box4 { start: pad4(&to_storage(start), 0), extent: pad4(&to_storage(extent), 1) })
 }

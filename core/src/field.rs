@@ -10,13 +10,15 @@ use crate::error::{Error, Result};
 /// Largest number of dimensions a field may have.
 pub const MAX_DIMS: usize = 4;
 
-/// Element type of a field.
+/// Element type of a field (f32, f64) or of a stream (also u8: a label stream's class ids).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DType {
     /// IEEE 754 binary32.
     F32,
     /// IEEE 754 binary64.
     F64,
+    /// Flame-regime class ids 0..=4 (label streams only, `crate::label`); never a field.
+    U8,
 }
 
 impl DType {
@@ -25,16 +27,18 @@ impl DType {
         match self {
             DType::F32 => 4,
             DType::F64 => 8,
+            DType::U8 => 1,
         }
     }
-    /// `"f32"` or `"f64"`.
+    /// `"f32"`, `"f64"` or `"u8"`.
     pub fn as_str(self) -> &'static str {
         match self {
             DType::F32 => "f32",
             DType::F64 => "f64",
+            DType::U8 => "u8",
         }
     }
-    /// Parses `"f32"`/`"float32"`/`"f64"`/`"float64"`.
+    /// Parses `"f32"`/`"float32"`/`"f64"`/`"float64"` (the field types; never u8).
     pub fn parse(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "f32" | "float32" | "float" => Ok(DType::F32),

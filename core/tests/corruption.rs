@@ -104,6 +104,19 @@ fn with_largest_request<R>(f: impl FnOnce() -> R) -> (R, usize) {
 enum Ty {
     F32,
     F64,
+    /// A label stream (u8 class ids, the labels encoding).
+    Labels,
+}
+
+/// A label stream of nested shells and some speckle, `block_dims` blocks.
+fn make_label_stream(dims: &[usize], block_dims: &[usize], seed: u64) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let n: usize = dims.iter().product();
+    let ids: Vec<u8> = (0..n)
+        .map(|i| if rng.chance(0.05) { rng.below(5) as u8 } else { ((i / 7 + i / 31) % 5) as u8 })
+        .collect();
+    let shape = Shape::new(dims, Order::C).expect("valid shape");
+    plume_core::label::compress_labels_with_blocks(&ids, &shape, Some(block_dims)).expect("compresses")
 }
 
 struct Case {
@@ -158,7 +171,28 @@ fn cases() -> Vec<Case> {
             stream: make_stream::<f64>(&[24, 20, 16], ErrorBound::Abs(1e-4), encoding, &[8, 8, 8], 3),
         });
     }
+    out.push(Case {
+        name: "labels 6x7x5".into(),
+        ty: Ty::Labels,
+        stream: make_label_stream(&[6, 7, 5], &[3, 4, 5], 4),
+    });
+    out.push(Case {
+        name: "labels 40x30x20".into(),
+        ty: Ty::Labels,
+        stream: make_label_stream(&[40, 30, 20], &[16, 16, 16], 5),
+    });
     out
+}
+
+/// Decodes a label stream whole and by a sub-box (the labels' entry points).
+fn decode_labels(stream: &[u8]) -> Result<usize, plume_core::Error> {
+    let (labels, shape) = plume_core::label::decompress_labels(stream)?;
+    let dims = shape.dims();
+    let start: Vec<usize> = dims.iter().map(|d| d / 3).collect();
+    let extent: Vec<usize> = dims.iter().zip(&start).map(|(d, s)| (d - s).min(5)).collect();
+    plume_core::label::decompress_labels_region(stream, &start, &extent)?;
+    assert!(labels.iter().all(|&l| l < 5), "a decoded label is not a class id");
+    Ok(labels.len())
 }
 
 /// Every decoding entry point on `stream`; Ok(()) when all of them succeed, else the
@@ -171,6 +205,10 @@ fn decode_all(ty: Ty, stream: &[u8]) -> Result<(), plume_core::Error> {
         }
         Ty::F64 => {
             codec::decompress::<f64>(stream)?;
+        }
+        Ty::Labels => {
+            decode_labels(stream)?;
+            return Ok(());
         }
     }
     codec::decompress_any(stream)?;
@@ -300,6 +338,7 @@ fn mutations_with_valid_crcs_never_panic() {
                 catch_unwind(AssertUnwindSafe(|| match c.ty {
                     Ty::F32 => codec::decompress::<f32>(&buf).map(|(v, _)| v.len()),
                     Ty::F64 => codec::decompress::<f64>(&buf).map(|(v, _)| v.len()),
+                    Ty::Labels => decode_labels(&buf),
                 }))
             });
             assert!(
@@ -517,4 +556,53 @@ fn empty_blocks_are_corrupt() {
     let s = craft_empty_blocks(1, 1, &[100], &[16]);
     let e = expect_hostile(&s, ErrorKind::CorruptStream, "7 empty fast blocks");
     assert!(e.message().contains("byte offset"), "{e}");
+}
+
+/// Label streams: a header that claims the labels dtype or encoding in a version before 3,
+/// mixes them with the float ones, or gives a label stream a bound, is corrupt; so are
+/// label blocks shorter than the range coder's 5 bytes.
+#[test]
+fn hostile_label_headers_are_corrupt() {
+    use plume_core::label::decompress_labels;
+    let stream = make_label_stream(&[6, 7, 5], &[3, 4, 5], 4);
+    let crc_at = codec::inspect(&stream).expect("valid").data_start - 4;
+    let patched = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut s = stream.clone();
+        f(&mut s);
+        fix_header_crc(&mut s, crc_at);
+        s
+    };
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("version 2", patched(&|s| s[off::VERSION..off::VERSION + 2].copy_from_slice(&2u16.to_le_bytes()))),
+        ("dtype f32 with the labels encoding", patched(&|s| s[6] = 1)),
+        ("dtype u8 with the ratio encoding", patched(&|s| s[9] = 2)),
+        ("encoding 4", patched(&|s| s[9] = 4)),
+        ("bound mode REL", patched(&|s| s[10] = 2)),
+        ("a nonzero bound", patched(&|s| put_u64(s, 80, 0.25f64.to_bits()))),
+        ("a nonzero step", patched(&|s| put_u64(s, 96, 1.0f64.to_bits()))),
+        ("-0.0 offset", patched(&|s| put_u64(s, 104, (-0.0f64).to_bits()))),
+    ];
+    for (what, s) in cases {
+        let e = codec::inspect(&s).expect_err(what);
+        assert_eq!(e.kind(), ErrorKind::CorruptStream, "{what}: {e}");
+        assert!(e.message().contains("byte offset"), "{what}: {e}");
+        assert_eq!(decompress_labels(&s).expect_err(what).kind(), ErrorKind::CorruptStream, "{what}");
+    }
+    // a float decode of a label stream is a type error, not a crash
+    let e = codec::decompress::<f32>(&stream).expect_err("u8 stream");
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert_eq!(codec::decompress_any(&stream).expect_err("u8").kind(), ErrorKind::InvalidArgument);
+    // empty label blocks: the block table is refused
+    let mut s = craft_empty_blocks(3, 3, &[1 << 30], &[1 << 24]);
+    s[off::VERSION..off::VERSION + 2].copy_from_slice(&3u16.to_le_bytes());
+    for at in [80, 88, 96] {
+        put_u64(&mut s, at, 0);
+    }
+    let crc_at = s.len() - 4;
+    fix_header_crc(&mut s, crc_at);
+    let e = codec::inspect(&s).expect_err("empty label blocks");
+    assert!(e.message().contains("block table"), "{e}");
+    let (r, largest) = with_largest_request(|| decompress_labels(&s));
+    assert_eq!(r.expect_err("empty blocks").kind(), ErrorKind::CorruptStream);
+    assert!(largest <= 16 << 20, "asked for {largest} bytes");
 }

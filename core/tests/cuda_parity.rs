@@ -120,6 +120,7 @@ fn decode_bits<T: Element>(engine: &dyn Engine, stream: &[u8], region: &Box4) ->
         plume_core::DType::F64 => {
             AnyValuesMut::F64(unsafe { std::slice::from_raw_parts_mut(ptr.cast(), len) })
         }
+        plume_core::DType::U8 => unreachable!("Element is f32 or f64"),
     };
     engine.decompress_region(stream, &layout, region, any).map_err(|e| e.to_string())?;
     // SAFETY: on Ok the engine wrote every element.

@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 
 use common::{fnv1a64, le_bytes};
 use plume_core::format::{FORMAT_VERSION, READABLE_VERSIONS};
-use plume_core::{codec, CompressOptions, Element, Encoding, ErrorBound, FieldView, Order, Shape};
+use plume_core::{codec, label, CompressOptions, Element, Encoding, ErrorBound, FieldView, Order, Shape};
 
 const GOLDEN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden");
 
@@ -71,6 +71,38 @@ struct Golden {
 enum Values {
     F32(Vec<f32>),
     F64(Vec<f64>),
+    /// Class ids: a label stream (format version 3 on; `bound` and `encoding` unused).
+    Labels(Vec<u8>),
+}
+
+/// Class ids 0..=4 of nested ellipsoids cut by a plane, 9x21x34 with 4x8x16 blocks
+/// (partial blocks on every axis): runs, boundaries in every direction, all five classes.
+fn label_map_3d() -> Vec<u8> {
+    let (a, b, c) = (9usize, 21usize, 34usize);
+    let mut v = Vec::with_capacity(a * b * c);
+    for i in 0..a {
+        for j in 0..b {
+            for k in 0..c {
+                let (x, y, z) = (i as f64 - 4.0, j as f64 - 10.0, k as f64 - 15.0);
+                let r2 = x * x / 4.0 + y * y / 9.0 + z * z / 25.0;
+                let id = if r2 < 1.0 {
+                    2
+                } else if r2 < 2.0 {
+                    if x + y > 0.0 {
+                        0
+                    } else {
+                        1
+                    }
+                } else if r2 < 4.0 {
+                    4
+                } else {
+                    3
+                };
+                v.push(id);
+            }
+        }
+    }
+    v
 }
 
 /// 3-D ramp + sine, 10x12x14, with a few exact zeros and negatives.
@@ -164,6 +196,15 @@ fn cases() -> Vec<Golden> {
             block_dims: Some(&[2, 3, 4, 2]),
             values: Values::F64(field_4d),
         },
+        Golden {
+            name: "labels_u8_9x21x34_blocks",
+            dims: &[9, 21, 34],
+            order: Order::C,
+            bound: ErrorBound::Abs(0.0),
+            encoding: Encoding::Labels,
+            block_dims: Some(&[4, 8, 16]),
+            values: Values::Labels(label_map_3d()),
+        },
     ]
 }
 
@@ -176,6 +217,7 @@ fn compress_case(g: &Golden) -> Vec<u8> {
     match &g.values {
         Values::F32(v) => codec::compress(FieldView::new(v, &shape).expect("valid"), &opts),
         Values::F64(v) => codec::compress(FieldView::new(v, &shape).expect("valid"), &opts),
+        Values::Labels(v) => label::compress_labels_with_blocks(v, &shape, g.block_dims),
     }
     .unwrap_or_else(|e| panic!("{}: compress failed: {e}", g.name))
 }
@@ -194,6 +236,14 @@ fn decode_and_check(g: &Golden, stream: &[u8], what: &str) -> Vec<u8> {
     match &g.values {
         Values::F32(v) => typed(g, v, stream, what),
         Values::F64(v) => typed(g, v, stream, what),
+        Values::Labels(v) => {
+            let (dec, shape) =
+                label::decompress_labels(stream).unwrap_or_else(|e| panic!("{what}: does not decode: {e}"));
+            assert_eq!(shape.dims(), g.dims, "{what}: dims");
+            assert_eq!(shape.order(), g.order, "{what}: order");
+            assert!(dec == *v, "{what}: the labels differ (label streams are lossless)");
+            dec
+        }
     }
 }
 
@@ -202,6 +252,7 @@ fn input_bytes(g: &Golden) -> Vec<u8> {
     match &g.values {
         Values::F32(v) => le_bytes(v),
         Values::F64(v) => le_bytes(v),
+        Values::Labels(v) => v.clone(),
     }
 }
 
@@ -210,10 +261,11 @@ fn sum_text(g: &Golden, stream: &[u8], decoded: &[u8]) -> String {
     let dtype = match g.values {
         Values::F32(_) => "f32",
         Values::F64(_) => "f64",
+        Values::Labels(_) => "u8",
     };
     format!(
         "# Plume golden stream {name}.plume: checksums of the values it decodes to\n\
-         # (their little-endian IEEE bytes), written at bless time. See core/tests/golden.rs;\n\
+         # (their little-endian bytes), written at bless time. See core/tests/golden.rs;\n\
          # re-blessing is only allowed with a format version bump.\n\
          format_version {FORMAT_VERSION}\n\
          dtype {dtype}\n\

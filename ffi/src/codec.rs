@@ -144,14 +144,17 @@ pub(crate) fn worst_case_stream_bytes(
     let per_value = match opts.encoding {
         Encoding::Fast => 4 + vb + 5,  // outlier + 129/32 bytes of residual space
         Encoding::Ratio => 4 + vb + 8, // outlier + 3 + 4 escape + zstd's 1/256
+        Encoding::Labels => return Err(Fail::invalid("the labels encoding is for label streams only")),
     };
     let per_block = match opts.encoding {
         Encoding::Fast => 1 + 4 + 129 + 16,
         Encoding::Ratio => zstd_bound(0) + 1 + 48,
+        Encoding::Labels => 0,
     };
     let codebook = match opts.encoding {
         Encoding::Fast => 0,
         Encoding::Ratio => 4 + 3 * 65536,
+        Encoding::Labels => 0,
     };
     n.checked_mul(per_value)
         .and_then(|v| v.checked_add(n_blocks.checked_mul(per_block + 20)?))
@@ -204,6 +207,7 @@ fn any_field<'a, T: Element>(values: &'a [T], shape: &'a Shape) -> FfiResult<Any
             let v = unsafe { std::slice::from_raw_parts(view.values().as_ptr().cast::<f64>(), values.len()) };
             AnyField::F64(FieldView::new(v, shape)?)
         }
+        DType::U8 => unreachable!("Element is sealed to f32 and f64"),
     })
 }
 

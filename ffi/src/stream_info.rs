@@ -31,6 +31,7 @@ impl plume_stream_info {
         let h = &layout.header;
         let encoding = match h.encoding.as_str() {
             "fast" => c"fast",
+            "labels" => c"labels",
             _ => c"ratio",
         };
         let bound_mode = CString::new(h.requested.mode().as_str()).unwrap_or_default();

@@ -16,6 +16,9 @@ pub enum plume_dtype {
     PLUME_DTYPE_F32 = 1,
     /// IEEE 754 binary64 (`double`, `real(real64)`).
     PLUME_DTYPE_F64 = 2,
+    /// Flame-regime class ids 0..=4 (`uint8_t`): what a label stream holds
+    /// (`plume_stream_info_dtype` only; fields are f32 or f64).
+    PLUME_DTYPE_U8 = 3,
 }
 
 /// Memory order of a multi-dimensional array, passed as a `uint32_t` holding one of these
@@ -46,6 +49,7 @@ pub(crate) fn dtype_to_u32(dtype: DType) -> u32 {
     match dtype {
         DType::F32 => plume_dtype::PLUME_DTYPE_F32 as u32,
         DType::F64 => plume_dtype::PLUME_DTYPE_F64 as u32,
+        DType::U8 => plume_dtype::PLUME_DTYPE_U8 as u32,
     }
 }
 

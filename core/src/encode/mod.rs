@@ -4,9 +4,13 @@
 //!   fixed-length bit-packing laid out by prefix sums (GPU-friendly, byte-identical).
 //! - [`HuffmanEncoder`] (`ratio` encoding): a canonical Huffman code shared by all blocks
 //!   of a stream, with an escape for large residuals.
+//! - [`labels`] (`labels` encoding, label streams only): class ids coded by a context
+//!   model over the adaptive binary range coder of [`range`].
 
 mod bitpack;
 mod huffman;
+pub mod labels;
+pub mod range;
 
 pub use bitpack::BitPackEncoder;
 pub use huffman::{Histogram, HuffmanEncoder};

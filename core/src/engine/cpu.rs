@@ -140,6 +140,7 @@ fn compress_with<T: Element, Q: Quantizer>(
                 codebook,
             })
         }
+        Encoding::Labels => Err(Error::invalid("the labels encoding codes class ids, not a float field")),
     }
 }
 

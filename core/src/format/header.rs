@@ -18,6 +18,10 @@ pub enum Encoding {
     Fast,
     /// Canonical Huffman then zstd: best ratio.
     Ratio,
+    /// Class ids (dtype u8, 0..=4) coded losslessly by a context-modelled binary range
+    /// coder (format version 3). Only label streams use it
+    /// ([`crate::label::compress_labels`]); a float field cannot be compressed with it.
+    Labels,
 }
 
 impl Encoding {
@@ -26,16 +30,18 @@ impl Encoding {
         match self {
             Encoding::Fast => 1,
             Encoding::Ratio => 2,
+            Encoding::Labels => 3,
         }
     }
-    /// `"fast"` or `"ratio"`.
+    /// `"fast"`, `"ratio"` or `"labels"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Encoding::Fast => "fast",
             Encoding::Ratio => "ratio",
+            Encoding::Labels => "labels",
         }
     }
-    /// Parses `"fast"` or `"ratio"`.
+    /// Parses `"fast"` or `"ratio"` (the encodings a field can ask for).
     pub fn parse(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "fast" => Ok(Encoding::Fast),
@@ -127,6 +133,7 @@ impl Header {
         out.push(match self.dtype {
             DType::F32 => 1,
             DType::F64 => 2,
+            DType::U8 => 3,
         });
         out.push(match self.shape.order() {
             Order::C => 0,
@@ -189,9 +196,12 @@ impl StreamLayout {
         let field_err = |at: usize, what: &str, v: u8| {
             Error::corrupt("header", at, format_args!("{what} code {v} is not defined"))
         };
+        // Codes 3 (u8 class ids, the labels encoding) exist from version 3 on.
+        let labels_defined = version >= 3;
         let dtype = match r.u8()? {
             1 => DType::F32,
             2 => DType::F64,
+            3 if labels_defined => DType::U8,
             v => return Err(field_err(6, "dtype", v)),
         };
         let order = match r.u8()? {
@@ -210,8 +220,20 @@ impl StreamLayout {
         let encoding = match r.u8()? {
             1 => Encoding::Fast,
             2 => Encoding::Ratio,
+            3 if labels_defined => Encoding::Labels,
             v => return Err(field_err(9, "encoding", v)),
         };
+        if (dtype == DType::U8) != (encoding == Encoding::Labels) {
+            return Err(Error::corrupt(
+                "header",
+                9,
+                format_args!(
+                    "encoding {} with dtype {}: u8 class ids go with the labels encoding only",
+                    encoding.as_str(),
+                    dtype.as_str()
+                ),
+            ));
+        }
         let mode_code = r.u8()?;
         let mode = BoundMode::from_code(mode_code).ok_or_else(|| field_err(10, "bound mode", mode_code))?;
         let qcode = r.u8()?;
@@ -256,6 +278,17 @@ impl StreamLayout {
             (2, BoundMode::PwRel) => QuantizerParams::Log { rel_bound: a, step: b, lmin: c },
             _ => return Err(field_err(11, "quantizer (for this bound mode)", qcode)),
         };
+        if encoding == Encoding::Labels
+            && (mode != BoundMode::Abs
+                || requested_value.to_bits() != 0
+                || [a, b, c].iter().any(|v| v.to_bits() != 0))
+        {
+            return Err(Error::corrupt(
+                "header",
+                10,
+                "a label stream is lossless: bound mode ABS, quantizer linear, bound and constants +0.0",
+            ));
+        }
         if !(a.is_finite() && b.is_finite() && c.is_finite() && a >= 0.0 && b >= 0.0) {
             return Err(Error::corrupt(
                 "header",
@@ -275,7 +308,7 @@ impl StreamLayout {
             ));
         }
         let codebook_bytes = r.count("codebook size", r.remaining())?;
-        if (encoding == Encoding::Fast) != (codebook_bytes == 0) {
+        if (encoding == Encoding::Ratio) == (codebook_bytes == 0) {
             return Err(Error::corrupt(
                 "header",
                 120,
@@ -308,12 +341,16 @@ impl StreamLayout {
                 .ok_or_else(|| Error::corrupt("block table", at, "block length overflows"))?;
             blocks.push(entry);
         }
-        if encoding == Encoding::Fast && n_blocks > 0 {
-            // A fast block of V values holds at least its outlier count and V/32 widths:
-            // refuse a table that claims more values than its blocks can hold.
+        if encoding != Encoding::Ratio && n_blocks > 0 {
+            // A fast block of V values holds at least its outlier count and V/32 widths, a
+            // labels block at least the range coder's 5 bytes: refuse a table that claims
+            // more values than its blocks can hold.
             let grid = crate::engine::grid::BlockGrid::new(&storage, &header.block_dims);
             for (i, entry) in blocks.iter().enumerate() {
-                let min_len = (version >= 2) as u64 + 4 + grid.block(i).volume().div_ceil(32) as u64;
+                let min_len = match encoding {
+                    Encoding::Fast => (version >= 2) as u64 + 4 + grid.block(i).volume().div_ceil(32) as u64,
+                    _ => 5,
+                };
                 if entry.len < min_len {
                     let at = codebook_at + codebook_bytes + i * BLOCK_ENTRY_BYTES + 8;
                     return Err(Error::corrupt(

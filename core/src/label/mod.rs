@@ -15,7 +15,8 @@
 //! Module map: [`mixture`] (species formulas, stream compositions, Bilger's Z), [`stencil`]
 //! (second-order first derivatives on non-uniform coordinates), [`params`] (the thresholds),
 //! [`kernel`] (the one-pass parallel labeler with ghost layers), [`compare`] (label error
-//! and confusion matrix), [`stream`] (labels stored losslessly in a Plume stream).
+//! and confusion matrix), [`stream`] (labels stored losslessly in a Plume stream: format
+//! version 3's `labels` encoding).
 //!
 //! ```
 //! use plume_core::label::{label_field, LabelGrid, LabelParams, SpeciesFields, ZInput};
@@ -41,7 +42,10 @@ pub use compare::{label_error, ClassError, LabelError};
 pub use kernel::{field_max, label_field, label_into, LabelGrid, Labels, SpeciesFields, ZInput};
 pub use mixture::{Bilger, Composition, Species};
 pub use params::{FlameRule, LabelParams};
-pub use stream::{compress_labels, decompress_labels, LABEL_ABS_BOUND};
+pub use stream::{
+    compress_labels, compress_labels_with_blocks, decompress_labels, decompress_labels_region,
+    LABEL_ABS_BOUND,
+};
 
 use crate::error::{Error, Result};
 

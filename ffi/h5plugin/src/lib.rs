@@ -17,10 +17,14 @@
 //! own filters do.
 //!
 //! Client data (`cd_values`, needed to *compress* only), all `unsigned int`:
-//! `[0] = 1` (layout version), `[1]` dtype (1 f32, 2 f64), `[2]` ndims, `[3..7]` the chunk's
-//! storage dims (slowest first, unused slots 0), `[7]` bound mode (FORMAT.md's ids 1-5),
-//! `[8], [9]` the bound's f64 bits (high word, low word), `[10]` encoding (1 fast, 2 ratio),
-//! `[11]` zstd level. Decompression ignores them.
+//! `[0] = 1` (layout version), `[1]` dtype (1 f32, 2 f64, 3 u8 class ids), `[2]` ndims,
+//! `[3..7]` the chunk's storage dims (slowest first, unused slots 0), `[7]` bound mode
+//! (FORMAT.md's ids 1-5), `[8], [9]` the bound's f64 bits (high word, low word), `[10]`
+//! encoding (1 fast, 2 ratio, 3 labels), `[11]` zstd level. Decompression ignores them.
+//!
+//! A u8 dataset of flame-regime class ids (dtype 3, [`label_cd_values`]) is stored as label
+//! streams (FORMAT.md, "Labels": lossless, the `labels` encoding); its bound, encoding and
+//! zstd slots are ignored. A chunk holding a byte that is not a class id fails to compress.
 
 #![allow(clippy::missing_safety_doc)]
 
@@ -31,7 +35,7 @@ use std::sync::Arc;
 use plume_core::bound::BoundMode;
 use plume_core::codec::{self, CompressOptions, Encoding};
 use plume_core::field::{AnyField, FieldView, Order, Shape};
-use plume_core::{ErrorBound, Result};
+use plume_core::{label, DType, ErrorBound, Result};
 
 /// Plume's HDF5 filter id (unregistered range 32768-65535; see FORMAT.md).
 pub const PLUME_H5Z_FILTER: c_int = 32801;
@@ -134,27 +138,55 @@ pub fn cd_values(dtype_f64: bool, chunk_storage_dims: &[usize], opts: &CompressO
     cd
 }
 
+/// The `cd_values` of a u8 dataset of class ids (dtype 3): each chunk becomes a label
+/// stream (lossless; no bound, encoding or zstd level to choose).
+pub fn label_cd_values(chunk_storage_dims: &[usize]) -> Vec<c_uint> {
+    let mut cd = vec![0 as c_uint; CD_NELMTS];
+    cd[0] = 1;
+    cd[1] = 3;
+    cd[2] = chunk_storage_dims.len() as c_uint;
+    for (i, d) in chunk_storage_dims.iter().enumerate().take(4) {
+        cd[3 + i] = *d as c_uint;
+    }
+    cd[7] = BoundMode::Abs as u8 as c_uint;
+    cd[10] = Encoding::Labels.code() as c_uint;
+    cd
+}
+
 /// FORMAT.md's bound-mode id and the requested value.
 pub fn bound_mode_value(b: &ErrorBound) -> (c_uint, f64) {
     (b.mode() as u8 as c_uint, b.value())
 }
 
-fn options_from_cd(cd: &[c_uint]) -> Option<(bool, Vec<usize>, CompressOptions)> {
+/// What a chunk is compressed as: floats under options, or class ids.
+enum ChunkKind {
+    Float { f64s: bool, opts: CompressOptions },
+    Labels,
+}
+
+fn options_from_cd(cd: &[c_uint]) -> Option<(ChunkKind, Vec<usize>)> {
     if cd.len() < CD_NELMTS || cd[0] != 1 || !(1..=4).contains(&cd[2]) {
         return None;
     }
     let dims: Vec<usize> = cd[3..3 + cd[2] as usize].iter().map(|&d| d as usize).collect();
+    if cd[1] == 3 {
+        return Some((ChunkKind::Labels, dims));
+    }
     let value = f64::from_bits(((cd[8] as u64) << 32) | cd[9] as u64);
     let mode = BoundMode::from_code(u8::try_from(cd[7]).ok()?)?;
     let bound = ErrorBound::parse(mode.as_str(), value).ok()?;
     let encoding = if cd[10] == 1 { Encoding::Fast } else { Encoding::Ratio };
     let mut opts = CompressOptions::new(bound, encoding);
     opts.zstd_level = cd[11] as i32;
-    Some((cd[1] == 2, dims, opts))
+    Some((ChunkKind::Float { f64s: cd[1] == 2, opts }, dims))
 }
 
-fn compress_chunk(raw: &[u8], f64s: bool, dims: &[usize], opts: &CompressOptions) -> Result<Vec<u8>> {
+fn compress_chunk(raw: &[u8], kind: &ChunkKind, dims: &[usize]) -> Result<Vec<u8>> {
     let shape = Shape::new(dims, Order::C)?;
+    let (f64s, opts) = match kind {
+        ChunkKind::Labels => return label::compress_labels(raw, &shape),
+        ChunkKind::Float { f64s, opts } => (*f64s, opts),
+    };
     if f64s {
         let v: Vec<f64> =
             raw.chunks_exact(8).map(|b| f64::from_ne_bytes(b.try_into().unwrap_or([0; 8]))).collect();
@@ -168,6 +200,9 @@ fn compress_chunk(raw: &[u8], f64s: bool, dims: &[usize], opts: &CompressOptions
 
 fn apply(flags: c_uint, cd: &[c_uint], input: &[u8]) -> Option<Vec<u8>> {
     if flags & H5Z_FLAG_REVERSE != 0 {
+        if codec::inspect(input).ok()?.header.dtype == DType::U8 {
+            return label::decompress_labels(input).ok().map(|(ids, _)| ids);
+        }
         let (values, _shape) = codec::decompress_any(input).ok()?;
         // Native byte order: the dataset's memory type is the file type (little-endian here).
         return Some(values.to_le_bytes());
@@ -180,8 +215,8 @@ fn apply(flags: c_uint, cd: &[c_uint], input: &[u8]) -> Option<Vec<u8>> {
     if hit.is_some() {
         return hit;
     }
-    let (f64s, dims, opts) = options_from_cd(cd)?;
-    compress_chunk(input, f64s, &dims, &opts).ok()
+    let (kind, dims) = options_from_cd(cd)?;
+    compress_chunk(input, &kind, &dims).ok()
 }
 
 /// The filter function (`H5Z_func_t`): compresses a chunk (forward) or decodes one
@@ -252,6 +287,39 @@ mod tests {
             assert!(vals.iter().zip(back).all(|(a, b)| (a - b).abs() <= 1e-3));
             libc::free(p);
         }
+    }
+
+    /// Runs the filter forward then backward over `raw`; returns the stored size and the
+    /// bytes that came back (None when a direction failed).
+    unsafe fn through_filter(raw: &[u8], cd: &[c_uint]) -> Option<(usize, Vec<u8>)> {
+        unsafe {
+            let mut size = raw.len();
+            let mut p = libc::malloc(size.max(1));
+            std::ptr::copy_nonoverlapping(raw.as_ptr(), p as *mut u8, size);
+            let n = plume_h5z_filter(0, cd.len(), cd.as_ptr(), size, &mut size, &mut p);
+            if n == 0 {
+                libc::free(p);
+                return None;
+            }
+            let m = plume_h5z_filter(H5Z_FLAG_REVERSE, 0, std::ptr::null(), n, &mut size, &mut p);
+            let back = (m > 0).then(|| std::slice::from_raw_parts(p as *const u8, m).to_vec());
+            libc::free(p);
+            back.map(|b| (n, b))
+        }
+    }
+
+    #[test]
+    fn label_chunks_are_label_streams() {
+        let ids: Vec<u8> = (0..24 * 30).map(|i| ((i / 50 + i % 7 / 6) % 5) as u8).collect();
+        let cd = label_cd_values(&[24, 30]);
+        assert_eq!(cd[1], 3);
+        let (n, back) = unsafe { through_filter(&ids, &cd) }.expect("filtered both ways");
+        assert_eq!(back, ids);
+        assert!(n < ids.len() / 2, "{n} bytes");
+        // a byte that is not a class id fails to compress (HDF5 reports the write failing)
+        let mut bad = ids.clone();
+        bad[17] = 9;
+        assert!(unsafe { through_filter(&bad, &cd) }.is_none());
     }
 
     #[test]

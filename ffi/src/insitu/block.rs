@@ -144,6 +144,7 @@ pub(crate) fn min_max(f: &PutField) -> (f64, f64) {
     match f.dtype {
         plume_core::DType::F32 => fold(&mut values_f32(&f.interior).into_iter().map(f64::from)),
         plume_core::DType::F64 => fold(&mut values_f64(&f.interior).into_iter()),
+        plume_core::DType::U8 => (f64::INFINITY, f64::NEG_INFINITY), // never a field's type
     }
 }
 

@@ -99,6 +99,8 @@ pub struct StepReport {
     pub fields: Vec<FieldReport>,
     /// Whether a `labels` dataset was written.
     pub labels: bool,
+    /// Stored bytes of the `labels` dataset (label streams; 0 without labels).
+    pub label_bytes: u64,
     /// Snapshot file size in bytes.
     pub file_bytes: u64,
 }
@@ -366,7 +368,7 @@ impl Session {
             reports: &mut reports,
             labels: labels.as_deref(),
         };
-        agree(&self.comm, snap.write(), "write")?;
+        let label_bytes = agree(&self.comm, snap.write(), "write")?;
         let mut file_bytes = 0;
         let renamed = if self.comm.rank() == 0 {
             std::fs::rename(&tmp_path, &final_path).map_err(|e| Error::io(&final_path, e)).map(|_| {
@@ -382,6 +384,7 @@ impl Session {
             path: final_path.display().to_string(),
             fields: reports,
             labels: labels.is_some(),
+            label_bytes,
             file_bytes,
         };
         if self.comm.rank() == 0 {
@@ -565,5 +568,6 @@ fn compress_block(f: &PutField, opts: &CompressOptions) -> Result<(Vec<u8>, bloc
             let (back, _) = codec::decompress::<f64>(&stream)?;
             Ok((stream.clone(), block::LocalStats::compare(&v, &back, stream.len())))
         }
+        DType::U8 => Err(Error::invalid("fields are f32 or f64")),
     }
 }

@@ -8,7 +8,8 @@
 //!                      block on each axis), Plume filter 32801; attrs: mode, error_bound,
 //!                      effective_mode, effective_bound, ratio, psnr_db, max_abs_error,
 //!                      max_pw_rel_error, value_min, value_max, order
-//! /labels              u8, global shape, contiguous (when labeling is on)
+//! /labels              u8, global shape, chunked like the fields, Plume filter 32801 with
+//!                      dtype 3: each chunk a lossless label stream (when labeling is on)
 //! /decomposition       i64 [n_ranks, 2 * ndims]: each rank's offset then dims (storage order)
 //! ```
 //! hdf5-metno has no collective-write API, so this module calls hdf5-metno-sys directly.
@@ -105,8 +106,10 @@ pub(crate) struct Snapshot<'a> {
 
 impl Snapshot<'_> {
     /// Writes the file (collective). The reports' `stored_bytes` and `ratio` are updated
-    /// from the datasets' storage sizes.
-    pub fn write(self) -> Result<()> {
+    /// from the datasets' storage sizes. Returns the stored bytes of the `labels` dataset
+    /// (0 without labels).
+    pub fn write(self) -> Result<u64> {
+        let mut label_bytes = 0;
         register_filter()?;
         let cpath = CString::new(self.path.as_os_str().as_encoded_bytes())
             .map_err(|_| Error::invalid("path has a NUL"))?;
@@ -187,11 +190,32 @@ impl Snapshot<'_> {
             }
 
             if let (Some(labels), Some(f0)) = (self.labels, self.fields.iter().find(|f| f.name == "Y_H2")) {
+                // Chunked by the rank block like the fields and filtered as label streams
+                // (lossless); the block's stream, made here, is reused for its chunk.
+                let chunk = chunk_dims(self.comm, f0);
                 let global: Vec<hsize_t> = f0.block.global_storage().iter().map(|&d| d as hsize_t).collect();
                 let space = check(
                     H5Screate_simple(global.len() as i32, global.as_ptr(), std::ptr::null()),
                     H5Sclose,
                     "H5Screate_simple",
+                )?;
+                let dcpl = check(H5Pcreate(*H5P_CLS_DATASET_CREATE), H5Pclose, "H5Pcreate(dcpl)")?;
+                let cdims: Vec<hsize_t> = chunk.iter().map(|&d| d as hsize_t).collect();
+                ok(H5Pset_chunk(dcpl.0, cdims.len() as i32, cdims.as_ptr()), "H5Pset_chunk(labels)")?;
+                ok(
+                    H5Pset_fill_time(dcpl.0, hdf5_sys::h5d::H5D_fill_time_t::H5D_FILL_TIME_NEVER),
+                    "H5Pset_fill_time(labels)",
+                )?;
+                let cd = h5plume::label_cd_values(&chunk);
+                ok(
+                    H5Pset_filter(
+                        dcpl.0,
+                        h5plume::PLUME_H5Z_FILTER,
+                        H5Z_FLAG_MANDATORY,
+                        cd.len(),
+                        cd.as_ptr(),
+                    ),
+                    "H5Pset_filter(plume, labels)",
                 )?;
                 let dset = check(
                     H5Dcreate2(
@@ -200,23 +224,27 @@ impl Snapshot<'_> {
                         *H5T_NATIVE_UINT8,
                         space.0,
                         H5P_DEFAULT,
-                        H5P_DEFAULT,
+                        dcpl.0,
                         H5P_DEFAULT,
                     ),
                     H5Dclose,
                     "H5Dcreate2(labels)",
                 )?;
-                // Unfiltered, so independent writes (Open MPI 4.1's OMPIO collective path
-                // crashes on a contiguous dataset when a rank contributes nothing).
-                if !labels.is_empty() {
-                    let (mem, fsp) =
-                        selection(dset.0, &f0.block.offset_storage(), &f0.block.local_storage())?;
-                    let data = labels.as_ptr() as *const _;
-                    ok(
-                        H5Dwrite(dset.0, *H5T_NATIVE_UINT8, mem.0, fsp.0, H5P_DEFAULT, data),
-                        "H5Dwrite(labels)",
-                    )?;
-                }
+                let local = f0.block.local_storage();
+                let stream = if labels.is_empty() {
+                    Vec::new()
+                } else {
+                    let shape = plume_core::Shape::new(&local, plume_core::Order::C)?;
+                    plume_core::label::compress_labels(labels, &shape)?
+                };
+                let (mem, fsp) = selection(dset.0, &f0.block.offset_storage(), &local)?;
+                let data = labels.as_ptr() as *const std::ffi::c_void;
+                // Collective, as filtered writes must be (a rank without cells selects none).
+                let rc = h5plume::with_precompressed(Arc::new(labels.to_vec()), Arc::new(stream), || {
+                    H5Dwrite(dset.0, *H5T_NATIVE_UINT8, mem.0, fsp.0, dxpl.0, data)
+                });
+                ok(rc, "H5Dwrite(labels, collective)")?;
+                label_bytes = H5Dget_storage_size(dset.0);
                 attr_str(
                     dset.0,
                     "classes",
@@ -232,7 +260,7 @@ impl Snapshot<'_> {
             std::mem::forget(file);
             ok(H5Fclose(fid), "H5Fclose")?;
         }
-        Ok(())
+        Ok(label_bytes)
     }
 }
 

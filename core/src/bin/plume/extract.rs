@@ -66,6 +66,11 @@ pub fn run(args: &ExtractArgs) -> CliResult<()> {
     let stream = io::read_bytes(&args.stream)?;
     let header = inspect(&stream).map_err(|e| CliError::core(&name, &e))?.header;
     let (start, extent) = (&args.start.0, &args.extent.0);
+    if header.dtype == DType::U8 {
+        return Err(CliError::usage(format!(
+            "{name} is a label stream (u8 class ids): extract reads float fields (label::decompress_labels_region decodes a box of labels)"
+        )));
+    }
     let ndims = header.shape.dims().len();
     if start.len() != ndims || extent.len() != ndims {
         return Err(CliError::usage(format!(
@@ -83,6 +88,7 @@ pub fn run(args: &ExtractArgs) -> CliResult<()> {
         .best_of(1, || match header.dtype {
             DType::F32 => decompress_region::<f32>(&stream, start, extent).map(AnyValues::F32),
             DType::F64 => decompress_region::<f64>(&stream, start, extent).map(AnyValues::F64),
+            DType::U8 => Err(plume_core::Error::invalid("a label stream holds no float values")),
         })
         .map_err(|e| CliError::core(&context, &e))?;
     progress.phase(format!("writing {output}"));

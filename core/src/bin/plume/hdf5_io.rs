@@ -77,6 +77,7 @@ pub fn read(file: &Path, dataset: &str, spec: &FieldSpec) -> CliResult<Field> {
         DType::F64 => {
             AnyValues::F64(ds.read_raw::<f64>().map_err(|e| h5_err(file, dataset, "cannot read", e))?)
         }
+        DType::U8 => return Err(CliError::usage(format!("{name}: fields are f32 or f64, not u8"))),
     };
     Field::new(values, shape)
 }

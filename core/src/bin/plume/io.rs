@@ -178,6 +178,9 @@ fn read_raw(path: &Path, spec: &FieldSpec) -> CliResult<Field> {
     let values = match dtype {
         DType::F32 => AnyValues::F32(read_values(&mut file, path, n)?),
         DType::F64 => AnyValues::F64(read_values(&mut file, path, n)?),
+        DType::U8 => {
+            return Err(CliError::usage(format!("{}: fields are f32 or f64, not u8", path.display())))
+        }
     };
     Field::new(values, shape)
 }

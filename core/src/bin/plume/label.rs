@@ -290,6 +290,7 @@ pub fn run(args: &LabelArgs) -> CliResult<()> {
         .best_of(args.repeat, || match inputs.h2.dtype() {
             DType::F32 => label_typed::<f32>(&inputs, &bilger, &shape, &params),
             DType::F64 => label_typed::<f64>(&inputs, &bilger, &shape, &params),
+            DType::U8 => Err(plume_core::Error::invalid("species fields are f32 or f64")),
         })
         .map_err(|e| {
             let flag = if e.message().contains("coordinates") { "--coord" } else { "labeling" };

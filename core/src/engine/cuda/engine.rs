@@ -678,6 +678,8 @@ impl CudaEngine {
                 DType::F64 => AnyValuesMut::F64(unsafe {
                     std::slice::from_raw_parts_mut(bytes.as_mut_ptr().cast(), bytes.len() / 8)
                 }),
+                // A label stream has no float view: the CPU engine's dtype check rejects it.
+                DType::U8 => AnyValuesMut::F32(&mut []),
             }
         }
         match target {
