@@ -125,6 +125,21 @@ fn a_zero_cell_rank_takes_part() {
     h5py_check(&[&one, &one, &three]);
 }
 
+/// 25 cells on axis 0 over 3 ranks: blocks of 8, 8, 9, chunks of 9, so chunks straddle
+/// ranks and the last one is partial (the labels' filter sees its fill value, 0, past the
+/// edge).
+#[test]
+fn chunks_straddling_ranks_and_partial_edge_chunks() {
+    let root = scratch("uneven");
+    let deck = deck(&root);
+    let one = root.join("n1");
+    ok(&mpirun(1, &[one.to_str().unwrap(), "25", "20", "4", "2", "1", deck.to_str().unwrap(), "--ref"]));
+    let three = root.join("n3");
+    let text = ok(&mpirun(3, &[three.to_str().unwrap(), "25", "20", "4", "2", "1", deck.to_str().unwrap()]));
+    assert!(text.contains("world 3"));
+    h5py_check(&[&one, &one, &three]);
+}
+
 #[test]
 fn a_bad_deck_fails_on_every_rank() {
     let root = scratch("bad");

@@ -202,8 +202,19 @@ impl Snapshot<'_> {
                 let dcpl = check(H5Pcreate(*H5P_CLS_DATASET_CREATE), H5Pclose, "H5Pcreate(dcpl)")?;
                 let cdims: Vec<hsize_t> = chunk.iter().map(|&d| d as hsize_t).collect();
                 ok(H5Pset_chunk(dcpl.0, cdims.len() as i32, cdims.as_ptr()), "H5Pset_chunk(labels)")?;
+                // Fill value 0 (a class id): the parts of partial edge chunks outside the
+                // dataset reach the filter as 0s, never as bytes a label stream refuses.
+                let zero = 0u8;
                 ok(
-                    H5Pset_fill_time(dcpl.0, hdf5_sys::h5d::H5D_fill_time_t::H5D_FILL_TIME_NEVER),
+                    hdf5_sys::h5p::H5Pset_fill_value(
+                        dcpl.0,
+                        *H5T_NATIVE_UINT8,
+                        &zero as *const u8 as *const _,
+                    ),
+                    "H5Pset_fill_value(labels)",
+                )?;
+                ok(
+                    H5Pset_fill_time(dcpl.0, hdf5_sys::h5d::H5D_fill_time_t::H5D_FILL_TIME_IFSET),
                     "H5Pset_fill_time(labels)",
                 )?;
                 let cd = h5plume::label_cd_values(&chunk);
