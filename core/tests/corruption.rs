@@ -606,3 +606,37 @@ fn hostile_label_headers_are_corrupt() {
     assert_eq!(r.expect_err("empty blocks").kind(), ErrorKind::CorruptStream);
     assert!(largest <= 16 << 20, "asked for {largest} bytes");
 }
+
+/// Predictor 4 (closed-loop interpolation) only exists for the linear quantizer and from
+/// format version 3: a `fast` stream (raw payload, predictor byte first) patched to use it
+/// with a log quantizer, or relabelled version 2, is a CorruptStream naming the predictor.
+#[test]
+fn closed_loop_predictor_outside_its_domain_is_corrupt() {
+    let dims = [24usize, 40];
+    let values: Vec<f32> = (0..24 * 40).map(|i| 1.0 + ((i as f32) * 0.05).sin().abs()).collect();
+    let shape = Shape::new(&dims, Order::C).expect("shape");
+    let patched = |bound: ErrorBound, version: Option<u16>| {
+        let mut s = codec::compress(
+            FieldView::new(&values, &shape).expect("view"),
+            &CompressOptions::new(bound, Encoding::Fast),
+        )
+        .expect("stream");
+        let layout = codec::inspect(&s).expect("valid");
+        let blocks: Vec<(u64, u64)> = layout.blocks.iter().map(|b| (b.offset, b.len)).collect();
+        s[layout.data_start + blocks[0].0 as usize] = 4;
+        if let Some(v) = version {
+            s[4..6].copy_from_slice(&v.to_le_bytes());
+        }
+        common::fix_crcs(&mut s, layout.data_start, &blocks);
+        s
+    };
+    let err = codec::decompress::<f32>(&patched(ErrorBound::PwRel(0.01), None)).expect_err("log quantizer");
+    assert_eq!(err.kind(), ErrorKind::CorruptStream);
+    assert!(err.message().contains("predictor 4"), "{err}");
+    let err = codec::decompress::<f32>(&patched(ErrorBound::Abs(0.01), Some(2))).expect_err("version 2");
+    assert_eq!(err.kind(), ErrorKind::CorruptStream);
+    assert!(err.message().contains("predictor code 4"), "{err}");
+    // the same patch in a version-3 linear stream decodes (the payload is then read as
+    // closed-loop residuals: other values, no error)
+    codec::decompress::<f32>(&patched(ErrorBound::Abs(0.01), None)).expect("valid in version 3");
+}

@@ -21,19 +21,23 @@ fn example() -> PathBuf {
     target_dir().join("examples").join("insitu_jet")
 }
 
-/// The plugin's directory, building the cdylib when cargo has not yet.
+/// The plugin's directory, after building the cdylib (`cargo test` builds only its rlib, so
+/// without this a plugin left from an older build would read the new streams).
 fn plugin_dir() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(build_plugin).clone()
+}
+
+fn build_plugin() -> PathBuf {
     let dir = target_dir();
-    if !dir.join("libh5plume.so").exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let profile = if dir.ends_with("release") { vec!["--release"] } else { vec![] };
-        let st = Command::new(cargo)
-            .args(["build", "-p", "plume-h5plugin"])
-            .args(profile)
-            .status()
-            .expect("cargo build -p plume-h5plugin");
-        assert!(st.success());
-    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let profile = if dir.ends_with("release") { vec!["--release"] } else { vec![] };
+    let st = Command::new(cargo)
+        .args(["build", "-p", "plume-h5plugin"])
+        .args(profile)
+        .status()
+        .expect("cargo build -p plume-h5plugin");
+    assert!(st.success());
     dir
 }
 

@@ -4,7 +4,25 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
+
+/// Held while a test writes HDF5 files in this process and while a child is spawned: HDF5
+/// opens files without close-on-exec, so a child forked meanwhile would inherit the file's
+/// lock and a reopen in the writing test would fail ("unable to lock file").
+pub fn hdf5_fork_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Spawns `cmd` under [`hdf5_fork_lock`] and waits for it outside the lock.
+fn output(cmd: &mut Command, what: &str) -> Output {
+    let child = {
+        let _lock = hdf5_fork_lock();
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()
+    };
+    child.and_then(|c| c.wait_with_output()).unwrap_or_else(|e| panic!("cannot run {what}: {e}"))
+}
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_plume-train")
@@ -18,19 +36,17 @@ fn mpi_env(cmd: &mut Command) -> &mut Command {
 
 /// `plume-train ARGS` as one process (MPI singleton).
 pub fn run(args: &[&str]) -> Output {
-    mpi_env(&mut Command::new(bin()))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run plume-train: {e}"))
+    output(mpi_env(&mut Command::new(bin())).args(args), "plume-train")
 }
 
 /// `mpirun -n RANKS --oversubscribe plume-train ARGS`.
 pub fn mpirun(ranks: usize, args: &[&str]) -> Output {
-    mpi_env(&mut Command::new("mpirun"))
-        .args(["-n", &ranks.to_string(), "--oversubscribe", "--bind-to", "none", bin()])
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run mpirun (is Open MPI installed? .ci/setup): {e}"))
+    output(
+        mpi_env(&mut Command::new("mpirun"))
+            .args(["-n", &ranks.to_string(), "--oversubscribe", "--bind-to", "none", bin()])
+            .args(args),
+        "mpirun (is Open MPI installed? .ci/setup)",
+    )
 }
 
 pub fn ok(out: &Output) -> String {

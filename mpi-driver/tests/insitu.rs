@@ -18,6 +18,7 @@ const STEPS: [i64; 3] = [10, 20, 30];
 
 /// `dir/lossy` (PW_REL 0.1) and `dir/clean` (ABS 0) runs of storage dims 6 x 16 x 16.
 fn runs(dir: &Path) {
+    let _lock = hdf5_fork_lock();
     write_jet_insitu_run(&dir.join("lossy"), [6, 16, 16], &STEPS, 0.1, 5).unwrap();
     write_jet_insitu_run(&dir.join("clean"), [6, 16, 16], &STEPS, 0.0, 5).unwrap();
 }

@@ -64,6 +64,16 @@ impl Histogram {
         Histogram { first_symbol: lo, counts }
     }
 
+    /// The zero-order entropy in bits per residual (0 when empty).
+    pub fn entropy_bits(&self) -> f64 {
+        let n: u64 = self.counts.iter().sum();
+        if n == 0 {
+            return 0.0;
+        }
+        let n = n as f64;
+        self.counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n * (n / c as f64).log2()).sum()
+    }
+
     /// The sum of two histograms.
     pub fn merge(self, other: Histogram) -> Histogram {
         if self.counts.is_empty() {

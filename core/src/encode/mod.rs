@@ -4,15 +4,19 @@
 //!   fixed-length bit-packing laid out by prefix sums (GPU-friendly, byte-identical).
 //! - [`HuffmanEncoder`] (`ratio` encoding): a canonical Huffman code shared by all blocks
 //!   of a stream, with an escape for large residuals.
+//! - [`ContextCoder`] (`ratio` encoding, version 3, low-entropy streams): residuals coded
+//!   bit by bit with the range coder in contexts of neighbouring residuals and level.
 //! - [`labels`] (`labels` encoding, label streams only): class ids coded by a context
 //!   model over the adaptive binary range coder of [`range`].
 
 mod bitpack;
+mod context;
 mod huffman;
 pub mod labels;
 pub mod range;
 
 pub use bitpack::BitPackEncoder;
+pub use context::ContextCoder;
 pub use huffman::{Histogram, HuffmanEncoder};
 
 use crate::error::Result;

@@ -12,12 +12,12 @@ use rayon::prelude::*;
 
 use super::grid::{for_each_row, pad4, BlockGrid, Box4};
 use super::{Compressed, Engine, Plan};
-use crate::encode::{BitPackEncoder, Histogram, HuffmanEncoder};
+use crate::encode::{BitPackEncoder, ContextCoder, Histogram, HuffmanEncoder};
 use crate::error::{Error, ErrorKind, Result};
 use crate::field::{AnyField, AnyValuesMut, Element};
 use crate::format::{block, ByteReader, Encoding, QuantizerParams, StreamLayout};
 use crate::lossless::{LosslessCodec, ZstdLossless};
-use crate::predict::{estimated_bits, PredictorKind};
+use crate::predict::{closed_loop, estimated_bits, PredictorKind};
 use crate::quantize::{quantize_run, LinearQuantizer, LogQuantizer, Quantizer};
 
 /// The CPU engine. Uses the current rayon thread pool (install one to set the threads).
@@ -31,56 +31,124 @@ struct Predicted<T> {
     outliers: Vec<(u32, T)>,
 }
 
+/// Reusable per-task buffers of [`predict_block`].
+struct Scratch<T> {
+    codes: Vec<i32>,
+    trial: Vec<i32>,
+    trial_outliers: Vec<(u32, T)>,
+    values: Vec<T>,
+    rec: Vec<f64>,
+}
+
+impl<T> Scratch<T> {
+    fn new() -> Self {
+        Scratch {
+            codes: Vec::new(),
+            trial: Vec::new(),
+            trial_outliers: Vec::new(),
+            values: Vec::new(),
+            rec: Vec::new(),
+        }
+    }
+}
+
+/// Estimated coded size of a candidate: its residuals plus its outliers stored raw.
+fn candidate_bits<T>(residuals: &[i32], outliers: &[(u32, T)]) -> u64 {
+    estimated_bits(residuals) + (outliers.len() * (32 + 8 * std::mem::size_of::<T>())) as u64
+}
+
 /// Quantizes block `b` and predicts it with the first of `candidates`, or, given several,
-/// with the one whose residuals have the smallest estimated size.
+/// with the one whose residuals and outliers have the smallest estimated size. A
+/// closed-loop candidate is skipped unless the quantizer is linear.
 fn predict_block<T: Element, Q: Quantizer>(
     values: &[T],
     grid: &BlockGrid,
     b: usize,
     quantizer: &Q,
     candidates: &[PredictorKind],
-    mut residuals: Vec<i32>,
+    residuals: Vec<i32>,
+    scratch: &mut Scratch<T>,
 ) -> Predicted<T> {
     let bx = grid.block(b);
-    residuals.clear();
-    residuals.resize(bx.volume(), 0);
+    let dims = grid.block_dims_of(&bx);
+    let codes = &mut scratch.codes;
+    codes.clear();
+    codes.resize(bx.volume(), 0);
     let mut outliers = Vec::new();
     for_each_row(&bx, grid.dims(), &[0; 4], &bx.extent, &bx.start, |field_at, block_at, len| {
         quantize_run(
             quantizer,
             &values[field_at..field_at + len],
-            &mut residuals[block_at..block_at + len],
+            &mut codes[block_at..block_at + len],
             block_at as u32,
             &mut outliers,
         );
     });
-    let dims = grid.block_dims_of(&bx);
-    let mut predictor = candidates[0];
-    if candidates.len() > 1 {
-        let codes = residuals.clone();
-        predictor.forward(&mut residuals, &dims);
-        let mut best_bits = estimated_bits(&residuals);
-        let mut trial = Vec::with_capacity(codes.len());
-        for &p in &candidates[1..] {
-            trial.clear();
-            trial.extend_from_slice(&codes);
-            p.forward(&mut trial, &dims);
-            let bits = estimated_bits(&trial);
-            if bits < best_bits {
-                (best_bits, predictor) = (bits, p);
-                std::mem::swap(&mut residuals, &mut trial);
+    let mut best = Predicted { predictor: candidates[0], residuals, outliers: Vec::new() };
+    let mut best_bits = u64::MAX;
+    for (n, &p) in candidates.iter().enumerate() {
+        let last = n + 1 == candidates.len();
+        let trial = &mut scratch.trial;
+        let trial_outliers = &mut scratch.trial_outliers;
+        trial.clear();
+        trial_outliers.clear();
+        if p.is_closed_loop() {
+            let Some(linear) = quantizer.as_linear() else { continue };
+            let block_values = &mut scratch.values;
+            block_values.clear();
+            for_each_row(&bx, grid.dims(), &[0; 4], &bx.extent, &bx.start, |field_at, _, len| {
+                block_values.extend_from_slice(&values[field_at..field_at + len]);
+            });
+            trial.resize(block_values.len(), 0);
+            closed_loop::encode(linear, block_values, &dims, trial, trial_outliers, &mut scratch.rec);
+        } else {
+            if last {
+                std::mem::swap(trial, codes);
+                std::mem::swap(trial_outliers, &mut outliers);
+            } else {
+                trial.extend_from_slice(codes);
+                trial_outliers.extend_from_slice(&outliers);
             }
+            p.forward(trial, &dims);
         }
-    } else {
-        predictor.forward(&mut residuals, &dims);
+        let bits = if candidates.len() > 1 { candidate_bits(trial, trial_outliers) } else { 0 };
+        if bits < best_bits {
+            best_bits = bits;
+            best.predictor = p;
+            std::mem::swap(&mut best.residuals, trial);
+            std::mem::swap(&mut best.outliers, trial_outliers);
+        }
     }
-    Predicted { predictor, residuals, outliers }
+    best
 }
 
+/// How a `ratio` block of format version 3 codes its residuals: its first stored byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum BlockCoder {
+    /// A zstd frame of the payload, residuals in the stream's Huffman code.
+    HuffmanZstd = 0,
+    /// The payload itself, residuals context-coded ([`ContextCoder`]).
+    Context = 1,
+}
+
+/// Zero-order entropy of a stream's residuals (bits per value) below which `ratio` codes
+/// them with the context coder: there it gains most over Huffman + zstd (which cannot go
+/// below one bit per residual before zstd) and codes few binary decisions per value, so
+/// it stays fast; above it, Huffman + zstd decodes several times faster for a few percent.
+const CONTEXT_CODER_MAX_BITS: f64 = 4.0;
+
 /// Predictors tried per block: `fast` keeps Lorenzo (one pass; the GPU engine's
-/// byte-identical path), `ratio` takes the better of Lorenzo and cubic interpolation.
+/// byte-identical path); `ratio` takes the best of Lorenzo, closed-loop cubic
+/// interpolation (linear quantizer) and open-loop cubic interpolation (log quantizer).
 const FAST_PREDICTORS: &[PredictorKind] = &[PredictorKind::Lorenzo];
-const RATIO_PREDICTORS: &[PredictorKind] = &[PredictorKind::Lorenzo, PredictorKind::InterpCubic];
+fn ratio_predictors<Q: Quantizer>(quantizer: &Q) -> &'static [PredictorKind] {
+    if quantizer.as_linear().is_some() {
+        &[PredictorKind::Lorenzo, PredictorKind::ClosedLoopCubic]
+    } else {
+        &[PredictorKind::Lorenzo, PredictorKind::InterpCubic]
+    }
+}
 
 fn compress_with<T: Element, Q: Quantizer>(
     values: &[T],
@@ -93,14 +161,30 @@ fn compress_with<T: Element, Q: Quantizer>(
         Encoding::Fast => {
             let blocks: Vec<(Vec<u8>, usize)> = (0..n_blocks)
                 .into_par_iter()
-                .map_init(Vec::new, |scratch, b| {
-                    let p =
-                        predict_block(values, grid, b, quantizer, FAST_PREDICTORS, std::mem::take(scratch));
-                    let mut out = Vec::with_capacity(p.residuals.len() / 2);
-                    block::write_payload(p.predictor, &p.outliers, &BitPackEncoder, &p.residuals, &mut out);
-                    *scratch = p.residuals;
-                    (out, p.outliers.len())
-                })
+                .map_init(
+                    || (Vec::new(), Scratch::new()),
+                    |(residuals, scratch), b| {
+                        let p = predict_block(
+                            values,
+                            grid,
+                            b,
+                            quantizer,
+                            FAST_PREDICTORS,
+                            std::mem::take(residuals),
+                            scratch,
+                        );
+                        let mut out = Vec::with_capacity(p.residuals.len() / 2);
+                        block::write_payload(
+                            p.predictor,
+                            &p.outliers,
+                            &BitPackEncoder,
+                            &p.residuals,
+                            &mut out,
+                        );
+                        *residuals = p.residuals;
+                        (out, p.outliers.len())
+                    },
+                )
                 .collect();
             Ok(Compressed {
                 n_outliers: blocks.iter().map(|b| b.1 as u64).sum(),
@@ -109,9 +193,12 @@ fn compress_with<T: Element, Q: Quantizer>(
             })
         }
         Encoding::Ratio => {
+            let candidates = ratio_predictors(quantizer);
             let predicted: Vec<Predicted<T>> = (0..n_blocks)
                 .into_par_iter()
-                .map(|b| predict_block(values, grid, b, quantizer, RATIO_PREDICTORS, Vec::new()))
+                .map_init(Scratch::new, |scratch, b| {
+                    predict_block(values, grid, b, quantizer, candidates, Vec::new(), scratch)
+                })
                 .collect();
             // per-block histograms merged in block order: deterministic on any thread count
             let hist = predicted
@@ -120,20 +207,40 @@ fn compress_with<T: Element, Q: Quantizer>(
                 .collect::<Vec<_>>()
                 .into_iter()
                 .fold(Histogram::default(), Histogram::merge);
-            let code = HuffmanEncoder::from_histogram(&hist);
             let zstd = ZstdLossless { level: plan.zstd_level };
-            let blocks: Vec<Vec<u8>> = predicted
-                .par_iter()
-                .map(|p| {
-                    let mut payload = Vec::with_capacity(p.residuals.len() / 2);
-                    block::write_payload(p.predictor, &p.outliers, &code, &p.residuals, &mut payload);
-                    let mut out = Vec::with_capacity(payload.len() / 2);
-                    zstd.compress(&payload, &mut out)?;
-                    Ok(out)
-                })
-                .collect::<Result<_>>()?;
-            let mut codebook = Vec::new();
-            code.write_codebook(&mut codebook);
+            let (blocks, codebook) = if hist.entropy_bits() < CONTEXT_CODER_MAX_BITS {
+                let blocks = predicted
+                    .par_iter()
+                    .enumerate()
+                    .map(|(b, p)| {
+                        let coder = ContextCoder {
+                            extent: grid.block(b).extent,
+                            levels: p.predictor != PredictorKind::Lorenzo,
+                        };
+                        let mut out = Vec::with_capacity(p.residuals.len() / 4);
+                        out.push(BlockCoder::Context as u8);
+                        block::write_payload(p.predictor, &p.outliers, &coder, &p.residuals, &mut out);
+                        out
+                    })
+                    .collect();
+                (blocks, Vec::new())
+            } else {
+                let code = HuffmanEncoder::from_histogram(&hist);
+                let blocks = predicted
+                    .par_iter()
+                    .map(|p| {
+                        let mut payload = Vec::with_capacity(p.residuals.len() / 2);
+                        block::write_payload(p.predictor, &p.outliers, &code, &p.residuals, &mut payload);
+                        let mut out = Vec::with_capacity(payload.len() / 2);
+                        out.push(BlockCoder::HuffmanZstd as u8);
+                        zstd.compress(&payload, &mut out)?;
+                        Ok(out)
+                    })
+                    .collect::<Result<_>>()?;
+                let mut codebook = Vec::new();
+                code.write_codebook(&mut codebook);
+                (blocks, codebook)
+            };
             Ok(Compressed {
                 n_outliers: predicted.iter().map(|p| p.outliers.len() as u64).sum(),
                 blocks,
@@ -186,7 +293,8 @@ fn max_payload_bytes(volume: usize, value_bytes: usize) -> usize {
     1 + 4 + volume * (4 + value_bytes) + 8 + volume * 3 + 8 + 4 + 4 * volume
 }
 
-/// Decodes block `b` into its codes (the block's extent, C order) and its outliers.
+/// Decodes block `b` into its codes (the block's extent, C order) and its outliers, and
+/// returns its predictor (a closed-loop one leaves its residual codes in `codes`).
 fn decode_codes<T: Element>(
     stream: &[u8],
     layout: &StreamLayout,
@@ -194,20 +302,54 @@ fn decode_codes<T: Element>(
     b: usize,
     codes: &mut Vec<i32>,
     outliers: &mut Vec<(u32, T)>,
-) -> Result<()> {
+) -> Result<PredictorKind> {
     let bx = grid.block(b);
     let volume = bx.volume();
     codes.clear();
     codes.resize(volume, 0);
     outliers.clear();
-    let (stored, at) = layout.block_bytes(stream, b)?;
+    let (mut stored, mut at) = layout.block_bytes(stream, b)?;
     let version = layout.header.version;
-    let predictor = match &layout.codebook {
-        None => {
+    let mut coder = BlockCoder::HuffmanZstd;
+    if layout.header.encoding == Encoding::Ratio && version >= 3 {
+        coder = match stored.first() {
+            Some(0) => BlockCoder::HuffmanZstd,
+            Some(1) => BlockCoder::Context,
+            Some(&c) => {
+                return Err(Error::corrupt(
+                    "block coder",
+                    at,
+                    format_args!("block {b}: coder {c} is not defined"),
+                ))
+            }
+            None => return Err(Error::corrupt("block coder", at, format_args!("block {b} is empty"))),
+        };
+        (stored, at) = (&stored[1..], at + 1);
+    }
+    let predictor = match (&layout.codebook, layout.header.encoding, coder) {
+        (_, Encoding::Ratio, BlockCoder::Context) => {
+            let levels = stored.first() != Some(&(PredictorKind::Lorenzo as u8));
+            let mut r = ByteReader::new(stored, at, "block outliers");
+            block::read_payload(
+                &mut r,
+                version,
+                &ContextCoder { extent: bx.extent, levels },
+                codes,
+                outliers,
+            )?
+        }
+        (None, Encoding::Ratio, _) => {
+            return Err(Error::corrupt(
+                "block coder",
+                at - 1,
+                format_args!("block {b} is Huffman-coded but the stream has no codebook"),
+            ))
+        }
+        (None, _, _) => {
             let mut r = ByteReader::new(stored, at, "block outliers");
             block::read_payload(&mut r, version, &BitPackEncoder, codes, outliers)?
         }
-        Some(code) => {
+        (Some(code), _, _) => {
             let max = max_payload_bytes(volume, std::mem::size_of::<T>());
             let payload = ZstdLossless::default().decompress(stored, max, at)?;
             let mut r = ByteReader::new(&payload, 0, "block outliers");
@@ -220,7 +362,7 @@ fn decode_codes<T: Element>(
         }
     };
     predictor.inverse(codes, &grid.block_dims_of(&bx));
-    Ok(())
+    Ok(predictor)
 }
 
 /// C-order strides of a 4-D extent.
@@ -240,19 +382,39 @@ fn decompress_with<T: Element, Q: Quantizer>(
     let shared = &shared;
     let region_strides = strides4(&region.extent);
     grid.blocks_overlapping(region).into_par_iter().try_for_each_init(
-        || (Vec::new(), Vec::new()),
-        |(codes, outliers), b| {
-            decode_codes::<T>(stream, layout, &grid, b, codes, outliers)?;
+        || (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+        |(codes, outliers, rec, is_outlier), b| {
+            let predictor = decode_codes::<T>(stream, layout, &grid, b, codes, outliers)?;
             let bx = grid.block(b);
             let Some(part) = bx.intersect(region) else { return Ok(()) };
             // reconstruct straight into the output, row by row
-            for_each_row(&part, &bx.extent, &bx.start, &region.extent, &region.start, |from, to, len| {
-                // SAFETY: rows of distinct blocks' intersections with the region never overlap.
-                let row = unsafe { shared.row(to, len) };
-                for (o, &c) in row.iter_mut().zip(&codes[from..from + len]) {
-                    o.write(quantizer.reconstruct::<T>(c));
-                }
-            });
+            if predictor.is_closed_loop() {
+                let linear = quantizer.as_linear().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::CorruptStream,
+                        format!(
+                            "block {b}: predictor {} (closed-loop interpolation) needs a linear quantizer",
+                            predictor as u8
+                        ),
+                    )
+                })?;
+                closed_loop::decode(linear, codes, outliers, &grid.block_dims_of(&bx), rec, is_outlier);
+                for_each_row(&part, &bx.extent, &bx.start, &region.extent, &region.start, |from, to, len| {
+                    // SAFETY: rows of distinct blocks' intersections with the region never overlap.
+                    let row = unsafe { shared.row(to, len) };
+                    for (o, &r) in row.iter_mut().zip(&rec[from..from + len]) {
+                        o.write(T::from_f64(r));
+                    }
+                });
+            } else {
+                for_each_row(&part, &bx.extent, &bx.start, &region.extent, &region.start, |from, to, len| {
+                    // SAFETY: rows of distinct blocks' intersections with the region never overlap.
+                    let row = unsafe { shared.row(to, len) };
+                    for (o, &c) in row.iter_mut().zip(&codes[from..from + len]) {
+                        o.write(quantizer.reconstruct::<T>(c));
+                    }
+                });
+            }
             let block_strides = strides4(&bx.extent);
             for &(i, v) in outliers.iter() {
                 let (mut rest, mut to, mut inside) = (i as usize, 0usize, true);

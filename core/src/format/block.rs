@@ -43,9 +43,17 @@ pub fn read_payload<T: Element, E: ResidualEncoder>(
     let predictor = if version >= 2 {
         let at = r.offset();
         let code = r.u8()?;
-        PredictorKind::from_code(code).ok_or_else(|| {
+        let predictor = PredictorKind::from_code(code).ok_or_else(|| {
             Error::corrupt("block predictor", at, format_args!("predictor code {code} is not defined"))
-        })?
+        })?;
+        if predictor.is_closed_loop() && version < 3 {
+            return Err(Error::corrupt(
+                "block predictor",
+                at,
+                format_args!("predictor code {code} is not defined in format version {version}"),
+            ));
+        }
+        predictor
     } else {
         PredictorKind::Lorenzo
     };

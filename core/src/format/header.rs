@@ -308,11 +308,16 @@ impl StreamLayout {
             ));
         }
         let codebook_bytes = r.count("codebook size", r.remaining())?;
-        if (encoding == Encoding::Ratio) == (codebook_bytes == 0) {
+        // ratio: a codebook unless (version >= 3) every block is context-coded
+        let codebook_ok = match encoding {
+            Encoding::Ratio => codebook_bytes > 0 || version >= 3,
+            _ => codebook_bytes == 0,
+        };
+        if !codebook_ok {
             return Err(Error::corrupt(
                 "header",
                 120,
-                "a codebook is present exactly for the ratio encoding",
+                "a codebook is present exactly for the ratio encoding (optional from version 3)",
             ));
         }
         let header = Header { version, dtype, shape, encoding, requested, quantizer, block_dims };
@@ -376,7 +381,7 @@ impl StreamLayout {
         if expected_offset != data_len {
             return Err(Error::corrupt("data", data_start, format_args!("blocks hold {expected_offset} bytes, the stream has {data_len} after the header (truncated or trailing bytes)")));
         }
-        let codebook = if encoding == Encoding::Ratio {
+        let codebook = if encoding == Encoding::Ratio && codebook_bytes > 0 {
             Some(HuffmanEncoder::read_codebook(&mut ByteReader::new(codebook_raw, codebook_at, "codebook"))?)
         } else {
             None

@@ -33,7 +33,7 @@ pub struct InterpolationPredictor {
 }
 
 /// The passes (stride, axis) in decoding order for 4-D padded dims.
-fn passes(dims: &[usize; 4]) -> Vec<(usize, usize)> {
+pub(super) fn passes(dims: &[usize; 4]) -> Vec<(usize, usize)> {
     let max = dims.iter().copied().max().unwrap_or(1);
     let mut levels = 0u32;
     while (1usize << levels) < max {
@@ -50,7 +50,7 @@ fn passes(dims: &[usize; 4]) -> Vec<(usize, usize)> {
     out
 }
 
-fn pad4(dims: &[usize]) -> [usize; 4] {
+pub(super) fn pad4(dims: &[usize]) -> [usize; 4] {
     let mut out = [1; 4];
     out[4 - dims.len()..].copy_from_slice(dims);
     out
@@ -58,7 +58,7 @@ fn pad4(dims: &[usize]) -> [usize; 4] {
 
 /// Which neighbours on the pass axis a point has, hence which formula predicts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stencil {
+pub(super) enum Stencil {
     Cubic,
     QuadRight,
     QuadLeft,
@@ -98,46 +98,71 @@ impl Stencil {
         };
         p as i32 // wraps only for hostile residuals
     }
+
+    /// The same prediction on reconstructed values (closed-loop interpolation), in f64 with
+    /// the operation order FORMAT.md fixes.
+    #[inline(always)]
+    pub(super) fn predict_f64(self, v: &[f64], i: usize, d: usize) -> f64 {
+        match self {
+            Stencil::Cubic => (9.0 * (v[i - d] + v[i + d]) - (v[i - 3 * d] + v[i + 3 * d])) * 0.0625,
+            Stencil::QuadRight => (3.0 * v[i - d] + 6.0 * v[i + d] - v[i + 3 * d]) * 0.125,
+            Stencil::QuadLeft => (6.0 * v[i - d] + 3.0 * v[i + d] - v[i - 3 * d]) * 0.125,
+            Stencil::Linear => (v[i - d] + v[i + d]) * 0.5,
+            Stencil::Extrapolate => (3.0 * v[i - d] - v[i - 3 * d]) * 0.5,
+            Stencil::Copy => v[i - d],
+        }
+    }
+}
+
+/// Visits the points of pass `(s, k)` over 4-D padded `dims` in their fixed order, calling
+/// `f(index, stencil, d)` with the distance `d` between neighbours on the pass axis.
+#[inline(always)]
+pub(super) fn visit_pass(
+    dims: &[usize; 4],
+    s: usize,
+    k: usize,
+    cubic: bool,
+    mut f: impl FnMut(usize, Stencil, usize),
+) {
+    let strides = [dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1];
+    let n = dims[k];
+    let d = strides[k] * s;
+    // axes before k step by s, axes after k by 2s; axis k visits s, 3s, 5s, ...
+    let step = |j: usize| if j < k { s } else { 2 * s };
+    let mut c = [if k == 0 { s } else { 0 }, 0, 0];
+    while c[0] < dims[0] {
+        c[1] = if k == 1 { s } else { 0 };
+        while c[1] < dims[1] {
+            c[2] = if k == 2 { s } else { 0 };
+            while c[2] < dims[2] {
+                let base = c[0] * strides[0] + c[1] * strides[1] + c[2] * strides[2];
+                if k == 3 {
+                    for x in (s..n).step_by(2 * s) {
+                        f(base + x, Stencil::of(x, n, s, cubic), d);
+                    }
+                } else {
+                    let stencil = Stencil::of(c[k], n, s, cubic);
+                    for c3 in (0..dims[3]).step_by(2 * s) {
+                        f(base + c3, stencil, d);
+                    }
+                }
+                c[2] += step(2);
+            }
+            c[1] += step(1);
+        }
+        c[0] += step(0);
+    }
 }
 
 impl InterpolationPredictor {
     /// Applies pass `(s, k)`: every point of the pass gets `code - pred` (encode) or
     /// `residual + pred` (decode), its neighbours read from `v`.
     fn pass(&self, v: &mut [i32], dims: &[usize; 4], s: usize, k: usize, encode: bool) {
-        let strides = [dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1];
         let cubic = self.order == InterpOrder::Cubic;
-        let n = dims[k];
-        let d = strides[k] * s;
-        let apply = |v: &mut [i32], i: usize, pred: i32| {
+        visit_pass(dims, s, k, cubic, |i, stencil, d| {
+            let pred = stencil.predict(v, i, d);
             v[i] = if encode { v[i].wrapping_sub(pred) } else { v[i].wrapping_add(pred) };
-        };
-        // axes before k step by s, axes after k by 2s; axis k visits s, 3s, 5s, ...
-        let step = |j: usize| if j < k { s } else { 2 * s };
-        let mut c = [if k == 0 { s } else { 0 }, 0, 0];
-        while c[0] < dims[0] {
-            c[1] = if k == 1 { s } else { 0 };
-            while c[1] < dims[1] {
-                c[2] = if k == 2 { s } else { 0 };
-                while c[2] < dims[2] {
-                    let base = c[0] * strides[0] + c[1] * strides[1] + c[2] * strides[2];
-                    if k == 3 {
-                        for x in (s..n).step_by(2 * s) {
-                            let pred = Stencil::of(x, n, s, cubic).predict(v, base + x, d);
-                            apply(v, base + x, pred);
-                        }
-                    } else {
-                        let stencil = Stencil::of(c[k], n, s, cubic);
-                        for c3 in (0..dims[3]).step_by(2 * s) {
-                            let pred = stencil.predict(v, base + c3, d);
-                            apply(v, base + c3, pred);
-                        }
-                    }
-                    c[2] += step(2);
-                }
-                c[1] += step(1);
-            }
-            c[0] += step(0);
-        }
+        });
     }
 }
 

@@ -1,6 +1,7 @@
 //! Stage 2: prediction over integer codes. Predicting the *codes* (not the values) makes
 //! prediction lossless and exactly invertible: the error comes from quantization alone.
 
+pub mod closed_loop;
 mod interp;
 mod lorenzo;
 
@@ -26,6 +27,11 @@ pub enum PredictorKind {
     InterpLinear = 2,
     /// [`InterpolationPredictor`], cubic
     InterpCubic = 3,
+    /// [`closed_loop`] cubic interpolation on reconstructed values (linear quantizer only).
+    /// It quantizes as it predicts, so [`PredictorKind::forward`] and
+    /// [`PredictorKind::inverse`] leave its codes alone: the engine calls
+    /// [`closed_loop::encode`] and [`closed_loop::decode`] instead.
+    ClosedLoopCubic = 4,
 }
 
 impl PredictorKind {
@@ -35,8 +41,13 @@ impl PredictorKind {
             1 => Some(PredictorKind::Lorenzo),
             2 => Some(PredictorKind::InterpLinear),
             3 => Some(PredictorKind::InterpCubic),
+            4 => Some(PredictorKind::ClosedLoopCubic),
             _ => None,
         }
+    }
+    /// Whether this predictor works on values rather than codes ([`closed_loop`]).
+    pub fn is_closed_loop(self) -> bool {
+        self == PredictorKind::ClosedLoopCubic
     }
     /// Residuals -> codes with this predictor.
     pub fn inverse(self, residuals: &mut [i32], dims: &[usize]) {
@@ -48,6 +59,7 @@ impl PredictorKind {
             PredictorKind::InterpCubic => {
                 InterpolationPredictor { order: InterpOrder::Cubic }.inverse(residuals, dims)
             }
+            PredictorKind::ClosedLoopCubic => {}
         }
     }
     /// Codes -> residuals with this predictor.
@@ -60,6 +72,7 @@ impl PredictorKind {
             PredictorKind::InterpCubic => {
                 InterpolationPredictor { order: InterpOrder::Cubic }.forward(codes, dims)
             }
+            PredictorKind::ClosedLoopCubic => {}
         }
     }
 }

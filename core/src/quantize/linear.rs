@@ -58,6 +58,10 @@ impl Quantizer for LinearQuantizer {
     fn reconstruct<T: Element>(&self, code: i32) -> T {
         T::from_f64(self.offset + code as f64 * self.step)
     }
+
+    fn as_linear(&self) -> Option<&LinearQuantizer> {
+        Some(self)
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,10 @@ pub trait Quantizer: Sync + Send {
     fn quantize<T: Element>(&self, x: T) -> (i32, bool);
     /// The value the decoder reconstructs from `code`.
     fn reconstruct<T: Element>(&self, code: i32) -> T;
+    /// This quantizer as a linear one, for the closed-loop predictor (`None` for others).
+    fn as_linear(&self) -> Option<&LinearQuantizer> {
+        None
+    }
 }
 
 /// Quantizes one contiguous run of values (`first_index` is the block-local index of
