@@ -137,6 +137,10 @@ enum BlockCoder {
 /// below one bit per residual before zstd) and codes few binary decisions per value, so
 /// it stays fast; above it, Huffman + zstd decodes several times faster for a few percent.
 const CONTEXT_CODER_MAX_BITS: f64 = 4.0;
+/// ... and below this share of outliers: a context-coded block stores its outlier indices
+/// and values raw (no zstd pass), 8-12 bytes each. ABS 0 (lossless) makes every value an
+/// outlier; Huffman + zstd then packs the consecutive indices to almost nothing.
+const CONTEXT_CODER_MAX_OUTLIER_SHARE: f64 = 1.0 / 64.0;
 
 /// Predictors tried per block: `fast` keeps Lorenzo (one pass; the GPU engine's
 /// byte-identical path); `ratio` takes the best of Lorenzo, closed-loop cubic
@@ -208,7 +212,9 @@ fn compress_with<T: Element, Q: Quantizer>(
                 .into_iter()
                 .fold(Histogram::default(), Histogram::merge);
             let zstd = ZstdLossless { level: plan.zstd_level };
-            let (blocks, codebook) = if hist.entropy_bits() < CONTEXT_CODER_MAX_BITS {
+            let n_outliers: usize = predicted.iter().map(|p| p.outliers.len()).sum();
+            let few_outliers = (n_outliers as f64) < CONTEXT_CODER_MAX_OUTLIER_SHARE * values.len() as f64;
+            let (blocks, codebook) = if hist.entropy_bits() < CONTEXT_CODER_MAX_BITS && few_outliers {
                 let blocks = predicted
                     .par_iter()
                     .enumerate()
@@ -242,7 +248,7 @@ fn compress_with<T: Element, Q: Quantizer>(
                 (blocks, codebook)
             };
             Ok(Compressed {
-                n_outliers: predicted.iter().map(|p| p.outliers.len() as u64).sum(),
+                n_outliers: n_outliers as u64,
                 blocks,
                 codebook,
             })

@@ -115,7 +115,7 @@ struct LabelJson<'a> {
 }
 
 /// Splits `NAME=VALUE` for `flag`.
-fn split_pair<'a>(flag: &str, arg: &'a str) -> CliResult<(&'a str, &'a str)> {
+pub(crate) fn split_pair<'a>(flag: &str, arg: &'a str) -> CliResult<(&'a str, &'a str)> {
     arg.split_once('=')
         .map(|(k, v)| (k.trim(), v.trim()))
         .filter(|(k, v)| !k.is_empty() && !v.is_empty())
@@ -123,7 +123,7 @@ fn split_pair<'a>(flag: &str, arg: &'a str) -> CliResult<(&'a str, &'a str)> {
 }
 
 /// Parses a stream composition `NAME=Y,NAME=Y`.
-fn parse_composition(flag: &str, text: &str) -> CliResult<Composition> {
+pub(crate) fn parse_composition(flag: &str, text: &str) -> CliResult<Composition> {
     let mut pairs = Vec::new();
     for part in text.split(',') {
         let (name, y) = split_pair(flag, part)?;

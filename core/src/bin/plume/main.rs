@@ -16,6 +16,7 @@ mod eval_labels;
 mod exec;
 mod extract;
 mod hdf5_io;
+mod import;
 mod inspect;
 mod io;
 mod label;
@@ -73,6 +74,9 @@ enum Command {
     Extract(extract::ExtractArgs),
     /// List the snapshots of an in-situ output directory (its catalog.jsonl).
     Ls(ls::LsArgs),
+    /// Convert a dataset into Plume streams and trainer catalogs (`import blastnet DIR`:
+    /// Bilger's Z from the species, labels on the clean fields, PW_REL sets).
+    Import(import::ImportArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -87,6 +91,7 @@ fn run(cli: &Cli) -> CliResult<()> {
         Command::Synth(a) => synth::run(a),
         Command::Extract(a) => extract::run(a),
         Command::Ls(a) => ls::run(a),
+        Command::Import(a) => import::run(a),
     }
 }
 
