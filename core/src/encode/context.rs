@@ -59,46 +59,38 @@ impl Model {
     }
 }
 
-#[inline(always)]
-fn level_of(coords: &[usize; 4], extent: &[usize; 4]) -> usize {
-    let mut tz = LEVELS as u32 - 1;
-    for a in 0..4 {
-        if extent[a] > 1 {
-            tz = tz.min(coords[a].trailing_zeros()); // 0 gives 32
-        }
-    }
-    tz as usize
-}
-
 impl ContextCoder {
     /// Calls `f(index, context)` for every point of the block in C order, where the
     /// context is computed from `values` (residuals before `index` only).
     #[inline(always)]
     fn for_each(&self, residuals: &mut [i32], mut f: impl FnMut(&mut [i32], usize, usize)) {
         let e = self.extent;
-        let strides = [e[1] * e[2] * e[3], e[2] * e[3], e[3], 1];
+        let (s1, s2) = (e[2] * e[3], e[3]);
+        // The level: the fewest trailing zero bits over the coordinates of the axes longer
+        // than 1 (0 has them all), capped; folded in axis by axis outside the inner loop.
+        let cap = LEVELS as u32 - 1;
+        let tz = |c: usize, axis: usize| if e[axis] > 1 { c.trailing_zeros().min(cap) } else { cap };
         let mut i = 0usize;
-        let mut c = [0usize; 4];
         for c0 in 0..e[0] {
-            c[0] = c0;
+            let l0 = tz(c0, 0);
             for c1 in 0..e[1] {
-                c[1] = c1;
+                let l1 = l0.min(tz(c1, 1));
                 for c2 in 0..e[2] {
-                    c[2] = c2;
+                    let l2 = l1.min(tz(c2, 2));
                     for c3 in 0..e[3] {
-                        c[3] = c3;
+                        let level = if self.levels { l2.min(tz(c3, 3)) as usize } else { 0 };
                         let mut act = 0u32;
                         if c3 > 0 {
                             act += residuals[i - 1].unsigned_abs().min(3);
                         }
                         if c2 > 0 {
-                            act += residuals[i - strides[2]].unsigned_abs().min(3);
+                            act += residuals[i - s2].unsigned_abs().min(3);
                         }
                         if c1 > 0 {
-                            act += residuals[i - strides[1]].unsigned_abs().min(3);
+                            act += residuals[i - s1].unsigned_abs().min(3);
                         }
-                        let level = if self.levels { level_of(&c, &e) } else { 0 };
-                        f(residuals, i, act.min(ACTIVITIES as u32 - 1) as usize * LEVELS + level);
+                        let ctx = act.min(ACTIVITIES as u32 - 1) as usize * LEVELS + level;
+                        f(residuals, i, ctx);
                         i += 1;
                     }
                 }

@@ -247,11 +247,7 @@ fn compress_with<T: Element, Q: Quantizer>(
                 code.write_codebook(&mut codebook);
                 (blocks, codebook)
             };
-            Ok(Compressed {
-                n_outliers: n_outliers as u64,
-                blocks,
-                codebook,
-            })
+            Ok(Compressed { n_outliers: n_outliers as u64, blocks, codebook })
         }
         Encoding::Labels => Err(Error::invalid("the labels encoding codes class ids, not a float field")),
     }

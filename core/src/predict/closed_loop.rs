@@ -52,7 +52,7 @@ pub fn encode<T: Element>(
     rec.clear();
     rec.resize(values.len(), 0.0);
     let first_outlier = outliers.len();
-    let mut visit = |rec: &mut [f64], i: usize, pred: f64| {
+    let visit = |rec: &mut [f64], i: usize, pred: f64| {
         let x = values[i].to_f64();
         let u = (x - pred) * inv_step;
         let in_range = u.abs() <= Q_MAX as f64; // false for NaN
@@ -67,10 +67,18 @@ pub fn encode<T: Element>(
             outliers.push((i as u32, values[i]));
         }
     };
-    if values.is_empty() {
+    walk(dims, rec, offset, visit);
+    outliers[first_outlier..].sort_unstable_by_key(|o| o.0);
+}
+
+/// Visits every point of a block in the predictor's order (FORMAT.md) with its prediction
+/// from the reconstructions before it: the first point is predicted as `first`; `visit`
+/// sets `rec[i]`.
+fn walk(dims: &[usize], rec: &mut [f64], first: f64, mut visit: impl FnMut(&mut [f64], usize, f64)) {
+    if rec.is_empty() {
         return;
     }
-    visit(rec, 0, offset);
+    visit(rec, 0, first);
     let d4 = pad4(dims);
     for (s, k) in passes(&d4) {
         visit_pass(&d4, s, k, true, |i, stencil: Stencil, d| {
@@ -78,7 +86,6 @@ pub fn encode<T: Element>(
             visit(rec, i, pred);
         });
     }
-    outliers[first_outlier..].sort_unstable_by_key(|o| o.0);
 }
 
 /// Reconstructs one block from its residual `codes` and `outliers` (increasing index
@@ -113,17 +120,7 @@ pub fn decode<T: Element>(
             pred + codes[i] as f64 * step
         };
     };
-    if codes.is_empty() {
-        return;
-    }
-    visit(rec, 0, offset);
-    let d4 = pad4(dims);
-    for (s, k) in passes(&d4) {
-        visit_pass(&d4, s, k, true, |i, stencil: Stencil, d| {
-            let pred = stencil.predict_f64(rec, i, d);
-            visit(rec, i, pred);
-        });
-    }
+    walk(dims, rec, offset, visit);
 }
 
 #[cfg(test)]

@@ -20,8 +20,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use plume_core::codec::{compress_report, CompressReport};
 use plume_core::label::{
-    class_counts, compress_labels, label_field, Bilger, Composition, LabelGrid, LabelParams, Species,
-    SpeciesFields, ZInput,
+    class_counts, compress_labels, label_field, LabelGrid, Species, SpeciesFields, ZInput,
 };
 use plume_core::metrics::{compare, Metrics};
 use plume_core::{CompressOptions, Encoding, ErrorBound, FieldView, Order, Shape};
@@ -30,7 +29,7 @@ use serde_json::Value;
 
 use crate::error::{CliError, CliResult};
 use crate::exec::{Exec, ThreadArgs};
-use crate::label::{parse_composition, split_pair};
+use crate::label::labeler_setup;
 use crate::output::{self, Table};
 use crate::progress::Progress;
 
@@ -206,8 +205,15 @@ impl Snapshot {
     }
 }
 
-/// Parses `info.json`: dims, optional grid files, snapshots.
-fn parse_info(dir: &Path) -> CliResult<([usize; 3], Option<[PathBuf; 3]>, Vec<Snapshot>)> {
+/// What `info.json` says: dims, the grid files (x, y, z) if any, the snapshots.
+struct Dataset {
+    dims: [usize; 3],
+    grid: Option<[PathBuf; 3]>,
+    snapshots: Vec<Snapshot>,
+}
+
+/// Parses `info.json`.
+fn parse_info(dir: &Path) -> CliResult<Dataset> {
     let path = dir.join("info.json");
     let text = std::fs::read_to_string(&path).map_err(|e| CliError::io(&path, &e))?;
     let info: Value = serde_json::from_str(&text).map_err(|e| bad_info(dir, format!("not JSON: {e}")))?;
@@ -252,7 +258,7 @@ fn parse_info(dir: &Path) -> CliResult<([usize; 3], Option<[PathBuf; 3]>, Vec<Sn
             .collect();
         snapshots.push(Snapshot { id, files });
     }
-    Ok((dims, grid, snapshots))
+    Ok(Dataset { dims, grid, snapshots })
 }
 
 /// Runs `plume import`.
@@ -268,24 +274,9 @@ fn blastnet(args: &BlastnetArgs) -> CliResult<()> {
             return Err(CliError::usage(format!("--bounds: {p} is not a PW_REL bound in (0, 1)")));
         }
     }
-    let mut params = LabelParams::default();
-    for s in &args.set {
-        let (name, value) = split_pair("--set", s)?;
-        params.set(name, value).map_err(|e| CliError::core(format!("--set {s}"), &e))?;
-    }
-    let bilger = Bilger::new(
-        match &args.fuel {
-            Some(t) => parse_composition("--fuel", t)?,
-            None => Composition::h2_n2_fuel(),
-        },
-        match &args.oxidizer {
-            Some(t) => parse_composition("--oxidizer", t)?,
-            None => Composition::air(),
-        },
-    )
-    .map_err(|e| CliError::core("--fuel/--oxidizer", &e))?;
+    let (params, bilger) = labeler_setup(&args.set, args.fuel.as_deref(), args.oxidizer.as_deref())?;
 
-    let (dims, grid, mut snapshots) = parse_info(&args.dir)?;
+    let Dataset { dims, grid, mut snapshots } = parse_info(&args.dir)?;
     if !args.ids.is_empty() {
         if let Some(id) = args.ids.iter().find(|id| !snapshots.iter().any(|s| s.id == **id)) {
             return Err(CliError::usage(format!("--ids: no snapshot with id {id} in info.json")));

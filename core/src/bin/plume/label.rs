@@ -115,7 +115,7 @@ struct LabelJson<'a> {
 }
 
 /// Splits `NAME=VALUE` for `flag`.
-pub(crate) fn split_pair<'a>(flag: &str, arg: &'a str) -> CliResult<(&'a str, &'a str)> {
+fn split_pair<'a>(flag: &str, arg: &'a str) -> CliResult<(&'a str, &'a str)> {
     arg.split_once('=')
         .map(|(k, v)| (k.trim(), v.trim()))
         .filter(|(k, v)| !k.is_empty() && !v.is_empty())
@@ -123,7 +123,7 @@ pub(crate) fn split_pair<'a>(flag: &str, arg: &'a str) -> CliResult<(&'a str, &'
 }
 
 /// Parses a stream composition `NAME=Y,NAME=Y`.
-pub(crate) fn parse_composition(flag: &str, text: &str) -> CliResult<Composition> {
+fn parse_composition(flag: &str, text: &str) -> CliResult<Composition> {
     let mut pairs = Vec::new();
     for part in text.split(',') {
         let (name, y) = split_pair(flag, part)?;
@@ -131,6 +131,32 @@ pub(crate) fn parse_composition(flag: &str, text: &str) -> CliResult<Composition
         pairs.push((name, y));
     }
     Composition::new(&pairs).map_err(|e| CliError::core(flag, &e))
+}
+
+/// The labeler's thresholds from `--set NAME=VALUE` flags and Bilger's Z from `--fuel` and
+/// `--oxidizer` compositions (defaults: H2:N2 65:35 by volume, air).
+pub(crate) fn labeler_setup(
+    set: &[String],
+    fuel: Option<&str>,
+    oxidizer: Option<&str>,
+) -> CliResult<(LabelParams, Bilger)> {
+    let mut params = LabelParams::default();
+    for s in set {
+        let (name, value) = split_pair("--set", s)?;
+        params.set(name, value).map_err(|e| CliError::core(format!("--set {s}"), &e))?;
+    }
+    let bilger = Bilger::new(
+        match fuel {
+            Some(t) => parse_composition("--fuel", t)?,
+            None => Composition::h2_n2_fuel(),
+        },
+        match oxidizer {
+            Some(t) => parse_composition("--oxidizer", t)?,
+            None => Composition::air(),
+        },
+    )
+    .map_err(|e| CliError::core("--fuel/--oxidizer", &e))?;
+    Ok((params, bilger))
 }
 
 /// Element types the labeler runs on, viewed out of [`AnyValues`].
@@ -206,22 +232,7 @@ fn read(flag: &str, arg: &str, spec: &FieldSpec) -> CliResult<Field> {
 
 /// Runs `plume label`.
 pub fn run(args: &LabelArgs) -> CliResult<()> {
-    let mut params = LabelParams::default();
-    for s in &args.set {
-        let (name, value) = split_pair("--set", s)?;
-        params.set(name, value).map_err(|e| CliError::core(format!("--set {s}"), &e))?;
-    }
-    let bilger = Bilger::new(
-        match &args.fuel {
-            Some(t) => parse_composition("--fuel", t)?,
-            None => Composition::h2_n2_fuel(),
-        },
-        match &args.oxidizer {
-            Some(t) => parse_composition("--oxidizer", t)?,
-            None => Composition::air(),
-        },
-    )
-    .map_err(|e| CliError::core("--fuel/--oxidizer", &e))?;
+    let (params, bilger) = labeler_setup(&args.set, args.fuel.as_deref(), args.oxidizer.as_deref())?;
 
     let mut progress = Progress::start(!args.json);
     progress.phase("reading the fields");
