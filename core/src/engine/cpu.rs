@@ -134,8 +134,9 @@ enum BlockCoder {
 
 /// Zero-order entropy of a stream's residuals (bits per value) below which `ratio` codes
 /// them with the context coder: there it gains most over Huffman + zstd (which cannot go
-/// below one bit per residual before zstd) and codes few binary decisions per value, so
-/// it stays fast; above it, Huffman + zstd decodes several times faster for a few percent.
+/// below one bit per residual before zstd), 10-40% in size. The price is decoding speed:
+/// about 2 binary decisions a value, 2-3x slower than Huffman + zstd (core/benches/README.md).
+/// Above it the gain is a few percent and Huffman + zstd is kept.
 const CONTEXT_CODER_MAX_BITS: f64 = 4.0;
 /// ... and below this share of outliers: a context-coded block stores its outlier indices
 /// and values raw (no zstd pass), 8-12 bytes each. ABS 0 (lossless) makes every value an
