@@ -195,9 +195,10 @@ fn imports_features_z_labels_and_catalogs() {
     assert!((fractions - 1.0).abs() < 1e-9);
 
     // Catalogs: one per set, lossy ones pointing at the lossless reference.
-    for set in ["lossless", "pw_rel-0.01", "pw_rel-0.1"] {
+    for (set, bound) in [("lossless", "0.0"), ("pw_rel-0.01", "0.01"), ("pw_rel-0.1", "0.1")] {
         let text = std::fs::read_to_string(out_dir.join(format!("catalog-{set}.toml"))).unwrap();
         assert_eq!(text.matches("[[snapshot]]").count(), 2, "{set}");
+        assert_eq!(text.matches(&format!("\nbound = {bound}\n")).count(), 2, "a float bound: {text}");
         assert!(text.contains(&format!("y_h2 = \"{set}/id005/y_h2.plm\"")), "{text}");
         assert!(text.contains("labels = \"lossless/id000/labels.plm\""), "{text}");
         assert_eq!(

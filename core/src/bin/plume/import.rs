@@ -428,7 +428,7 @@ fn blastnet(args: &BlastnetArgs) -> CliResult<()> {
         };
         for snap in &snapshots {
             text += &format!(
-                "\n[[snapshot]]\nname = {}\ndims = [{}, {}, {}]\nbound = {p}\nfields = {}\n",
+                "\n[[snapshot]]\nname = {}\ndims = [{}, {}, {}]\nbound = {p:?}\nfields = {}\n",
                 toml_str(&format!("id{:03}", snap.id)),
                 dims[0],
                 dims[1],
