@@ -41,16 +41,25 @@ fn build_plugin() -> PathBuf {
     dir
 }
 
+/// `mpirun -n RANKS example ARGS`, with its own Open MPI session directory base: concurrent
+/// runs sharing /tmp/ompi.<host>.<uid> race when one removes it as another starts.
 fn mpirun(ranks: usize, args: &[&str]) -> Output {
-    Command::new("mpirun")
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let session = std::env::temp_dir().join(format!("plume-ompi-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&session).expect("Open MPI session base");
+    let out = Command::new("mpirun")
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .env("OMPI_MCA_orte_tmpdir_base", &session)
         .args(["-n", &ranks.to_string(), "--oversubscribe", "--bind-to", "none"])
         .arg(example())
         .args(args)
         .output()
-        .expect("mpirun (Open MPI; .ci/setup)")
+        .expect("mpirun (Open MPI; .ci/setup)");
+    let _ = std::fs::remove_dir_all(&session);
+    out
 }
 
 fn ok(out: &Output) -> String {

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// Held while a test writes HDF5 files in this process and while a child is spawned: HDF5
@@ -15,13 +16,25 @@ pub fn hdf5_fork_lock() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Spawns `cmd` under [`hdf5_fork_lock`] and waits for it outside the lock.
+/// Spawns `cmd` under [`hdf5_fork_lock`] and waits for it outside the lock. Each run gets
+/// its own Open MPI session directory base: concurrent runs sharing /tmp/ompi.<host>.<uid>
+/// race when one removes it as another starts ("mkdir ... File exists", orte_init fails).
 fn output(cmd: &mut Command, what: &str) -> Output {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let session = std::env::temp_dir().join(format!(
+        "plume-ompi-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&session).expect("Open MPI session base");
+    cmd.env("OMPI_MCA_orte_tmpdir_base", &session);
     let child = {
         let _lock = hdf5_fork_lock();
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()
     };
-    child.and_then(|c| c.wait_with_output()).unwrap_or_else(|e| panic!("cannot run {what}: {e}"))
+    let out = child.and_then(|c| c.wait_with_output()).unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    let _ = std::fs::remove_dir_all(&session);
+    out
 }
 
 pub fn bin() -> &'static str {

@@ -17,8 +17,8 @@
 //!
 //! Every probability starts at one half in each block, so blocks decode independently.
 //! Compared with Huffman + zstd this removes the one-bit floor per residual and follows
-//! local activity: +4-5% ratio on the SPERR fields at 1e-2, +15-40% on the 32^3 Nyx fields
-//! (measured by entropy estimates before it was written; see core/benches/results).
+//! local activity: 9-33% more ratio at rel 1e-2 on ../shared/data, for half the decoding
+//! speed (measured: core/benches/README.md, "What each format-3 step buys and costs").
 
 use super::range::{Prob, RangeDecoder, RangeEncoder};
 use super::ResidualEncoder;
@@ -38,6 +38,14 @@ pub struct ContextCoder {
     pub extent: [usize; 4],
     /// Whether the level context applies (interpolation predictors).
     pub levels: bool,
+}
+
+impl ContextCoder {
+    /// The coder of a block of `extent` whose payload's predictor byte is `predictor`
+    /// (FORMAT.md: the level context applies unless the predictor is Lorenzo, code 1).
+    pub fn for_block(extent: [usize; 4], predictor: u8) -> Self {
+        ContextCoder { extent, levels: predictor != crate::predict::PredictorKind::Lorenzo as u8 }
+    }
 }
 
 /// The adaptive probabilities of one block.

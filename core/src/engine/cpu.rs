@@ -134,9 +134,9 @@ enum BlockCoder {
 
 /// Zero-order entropy of a stream's residuals (bits per value) below which `ratio` codes
 /// them with the context coder: there it gains most over Huffman + zstd (which cannot go
-/// below one bit per residual before zstd), 10-40% in size. The price is decoding speed:
-/// about 2 binary decisions a value, 2-3x slower than Huffman + zstd (core/benches/README.md).
-/// Above it the gain is a few percent and Huffman + zstd is kept.
+/// below one bit per residual before zstd): 9-33% more ratio at rel 1e-2, for about half the
+/// decoding speed (core/benches/README.md, "What each format-3 step buys and costs"). Above
+/// it Huffman + zstd is kept.
 const CONTEXT_CODER_MAX_BITS: f64 = 4.0;
 /// ... and below this share of outliers: a context-coded block stores its outlier indices
 /// and values raw (no zstd pass), 8-12 bytes each. ABS 0 (lossless) makes every value an
@@ -220,10 +220,7 @@ fn compress_with<T: Element, Q: Quantizer>(
                     .par_iter()
                     .enumerate()
                     .map(|(b, p)| {
-                        let coder = ContextCoder {
-                            extent: grid.block(b).extent,
-                            levels: p.predictor != PredictorKind::Lorenzo,
-                        };
+                        let coder = ContextCoder::for_block(grid.block(b).extent, p.predictor as u8);
                         let mut out = Vec::with_capacity(p.residuals.len() / 4);
                         out.push(BlockCoder::Context as u8);
                         block::write_payload(p.predictor, &p.outliers, &coder, &p.residuals, &mut out);
@@ -277,6 +274,18 @@ struct SharedOut<T> {
 unsafe impl<T: Send> Sync for SharedOut<T> {}
 
 impl<T> SharedOut<T> {
+    /// Writes `conv(src[j])` for every point `j` of block `bx` inside `part` (its
+    /// intersection with the output `region`) to that point's place in the output.
+    fn write_part<S: Copy>(&self, part: &Box4, bx: &Box4, region: &Box4, src: &[S], conv: impl Fn(S) -> T) {
+        for_each_row(part, &bx.extent, &bx.start, &region.extent, &region.start, |from, to, len| {
+            // SAFETY: rows of distinct blocks' intersections with the region never overlap.
+            let row = unsafe { self.row(to, len) };
+            for (o, &s) in row.iter_mut().zip(&src[from..from + len]) {
+                o.write(conv(s));
+            }
+        });
+    }
+
     /// The elements `[at, at + len)`. Panics on out-of-range (a bug, not input).
     ///
     /// # Safety
@@ -331,15 +340,10 @@ fn decode_codes<T: Element>(
     }
     let predictor = match (&layout.codebook, layout.header.encoding, coder) {
         (_, Encoding::Ratio, BlockCoder::Context) => {
-            let levels = stored.first() != Some(&(PredictorKind::Lorenzo as u8));
+            // the predictor byte (checked by read_payload) selects the coder's contexts
+            let coder = ContextCoder::for_block(bx.extent, stored.first().copied().unwrap_or(0));
             let mut r = ByteReader::new(stored, at, "block outliers");
-            block::read_payload(
-                &mut r,
-                version,
-                &ContextCoder { extent: bx.extent, levels },
-                codes,
-                outliers,
-            )?
+            block::read_payload(&mut r, version, &coder, codes, outliers)?
         }
         (None, Encoding::Ratio, _) => {
             return Err(Error::corrupt(
@@ -402,21 +406,9 @@ fn decompress_with<T: Element, Q: Quantizer>(
                     )
                 })?;
                 closed_loop::decode(linear, codes, outliers, &grid.block_dims_of(&bx), rec, is_outlier);
-                for_each_row(&part, &bx.extent, &bx.start, &region.extent, &region.start, |from, to, len| {
-                    // SAFETY: rows of distinct blocks' intersections with the region never overlap.
-                    let row = unsafe { shared.row(to, len) };
-                    for (o, &r) in row.iter_mut().zip(&rec[from..from + len]) {
-                        o.write(T::from_f64(r));
-                    }
-                });
+                shared.write_part(&part, &bx, region, rec, T::from_f64);
             } else {
-                for_each_row(&part, &bx.extent, &bx.start, &region.extent, &region.start, |from, to, len| {
-                    // SAFETY: rows of distinct blocks' intersections with the region never overlap.
-                    let row = unsafe { shared.row(to, len) };
-                    for (o, &c) in row.iter_mut().zip(&codes[from..from + len]) {
-                        o.write(quantizer.reconstruct::<T>(c));
-                    }
-                });
+                shared.write_part(&part, &bx, region, codes, |c| quantizer.reconstruct::<T>(c));
             }
             let block_strides = strides4(&bx.extent);
             for &(i, v) in outliers.iter() {

@@ -19,16 +19,18 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use plume_core::codec::{compress_report, CompressReport};
+use plume_core::field::AnyValues;
 use plume_core::label::{
     class_counts, compress_labels, label_field, LabelGrid, Species, SpeciesFields, ZInput,
 };
 use plume_core::metrics::{compare, Metrics};
-use plume_core::{CompressOptions, Encoding, ErrorBound, FieldView, Order, Shape};
+use plume_core::{CompressOptions, DType, Encoding, ErrorBound, FieldView, Order, Shape};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{CliError, CliResult};
 use crate::exec::{Exec, ThreadArgs};
+use crate::io::{FieldSpec, Location};
 use crate::label::labeler_setup;
 use crate::output::{self, Table};
 use crate::progress::Progress;
@@ -129,38 +131,35 @@ fn bad_info(dir: &Path, what: impl std::fmt::Display) -> CliError {
     CliError::usage(format!("{}: {what}", dir.join("info.json").display()))
 }
 
-/// Reads a raw float32 file of exactly `n` values; the error names the file, its size and
-/// the size expected.
-fn read_f32(path: &Path, n: usize, what: &str) -> CliResult<Vec<f32>> {
-    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, &e))?;
-    if bytes.len() != 4 * n {
+/// Reads a raw little-endian float32 file of `dims` (C order) with the CLI's raw reader,
+/// after checking its size here (the reader's own message names the `--dims` flag).
+fn read_f32(path: &Path, dims: &[usize]) -> CliResult<Vec<f32>> {
+    let len = std::fs::metadata(path).map_err(|e| CliError::io(path, &e))?.len();
+    let n: usize = dims.iter().product();
+    if len != 4 * n as u64 {
+        let dims: Vec<String> = dims.iter().map(usize::to_string).collect();
         return Err(CliError::usage(format!(
-            "{}: {} bytes, but {what} needs {n} float32 values = {} bytes",
+            "{}: {len} bytes, but {} float32 values need {} bytes",
             path.display(),
-            bytes.len(),
+            dims.join("x"),
             4 * n
         )));
     }
-    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+    let spec = FieldSpec { dims: Some(dims.to_vec()), dtype: Some(DType::F32), order: Order::C };
+    match crate::io::read_field(&Location::Raw(path.to_path_buf()), &spec)?.values {
+        AnyValues::F32(v) => Ok(v),
+        AnyValues::F64(_) => unreachable!("read as f32"),
+    }
 }
 
 /// The 1-D coordinates of `axis` from a grid file: either one value per cell of that axis
 /// or the full (Nx, Ny, Nz) array (the line through the origin along `axis` is taken).
 fn read_grid_axis(path: &Path, dims: [usize; 3], axis: usize) -> CliResult<Vec<f64>> {
-    let n_full: usize = dims.iter().product();
-    let len = std::fs::metadata(path).map_err(|e| CliError::io(path, &e))?.len() as usize;
-    let values = if len == 4 * dims[axis] {
-        read_f32(path, dims[axis], "a 1-D grid")?
-    } else {
-        read_f32(
-            path,
-            n_full,
-            &format!("a grid of {} cells along axis {axis}, or the full grid", dims[axis]),
-        )?
-    };
-    if values.len() == dims[axis] {
-        return Ok(values.iter().map(|&v| f64::from(v)).collect());
+    let len = std::fs::metadata(path).map_err(|e| CliError::io(path, &e))?.len();
+    if len == 4 * dims[axis] as u64 {
+        return Ok(read_f32(path, &[dims[axis]])?.into_iter().map(f64::from).collect());
     }
+    let values = read_f32(path, &dims)?;
     let stride = [dims[1] * dims[2], dims[2], 1][axis];
     Ok((0..dims[axis]).map(|i| f64::from(values[i * stride])).collect())
 }
@@ -324,7 +323,7 @@ fn blastnet(args: &BlastnetArgs) -> CliResult<()> {
                 bad_info(&args.dir, format!("{} is missing (species files: {})", name(var), found.join(", ")))
             })?;
             progress.phase(format!("id {}: reading {var}", snap.id));
-            features.push(read_f32(path, n, &format!("Nxyz {}x{}x{}", dims[0], dims[1], dims[2]))?);
+            features.push(read_f32(path, &dims)?);
         }
         // Bilger's Z = offset + sum_k c_k Y_k, summed in f64 one species file at a time.
         progress.phase(format!("id {}: mixture fraction from {} species", snap.id, species.len()));
@@ -339,7 +338,7 @@ fn blastnet(args: &BlastnetArgs) -> CliResult<()> {
             let y: &[f32] = match feature {
                 Some(k) => &features[k],
                 None => {
-                    owned = read_f32(path, n, &format!("Nxyz {}x{}x{}", dims[0], dims[1], dims[2]))?;
+                    owned = read_f32(path, &dims)?;
                     &owned
                 }
             };
