@@ -330,3 +330,62 @@ pub fn line_chart(series: &[(Vec<f64>, [u8; 3], bool)]) -> Canvas {
     }
     c
 }
+
+/// One image of a [`strip`]: a scalar slice (coloured from the strip's shared range) or a
+/// label slice (class colours).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Slice {
+    /// Values, row-major.
+    Scalar(Vec<f64>),
+    /// Class ids, row-major.
+    Labels(Vec<u8>),
+}
+
+/// A perceptually ordered colour map (dark blue, teal, yellow), `t` in [0, 1].
+fn colour_map(t: f64) -> [u8; 3] {
+    const STOPS: [[f64; 3]; 5] = [
+        [68.0, 1.0, 84.0],
+        [59.0, 82.0, 139.0],
+        [33.0, 145.0, 140.0],
+        [94.0, 201.0, 98.0],
+        [253.0, 231.0, 37.0],
+    ];
+    let t = t.clamp(0.0, 1.0) * 4.0;
+    let i = (t.floor() as usize).min(3);
+    let f = t - i as f64;
+    std::array::from_fn(|k| (STOPS[i][k] + f * (STOPS[i + 1][k] - STOPS[i][k])).round() as u8)
+}
+
+/// Slices of `rows x cols` side by side, each scaled up to about 256 pixels tall, with a
+/// tick-style label under each; scalar slices share one colour range (their min to max).
+pub fn strip(slices: &[Slice], rows: usize, cols: usize, labels: &[String]) -> Canvas {
+    let s = (256 / rows.max(1)).max(1).min((512 / cols.max(1)).max(1));
+    let (gap, text_h) = (6usize, 20usize);
+    let (pw, ph) = (cols * s, rows * s);
+    let mut c = Canvas::new((pw + gap) * slices.len().max(1), ph + text_h);
+    let (lo, hi) = slices
+        .iter()
+        .filter_map(|sl| if let Slice::Scalar(v) = sl { Some(v) } else { None })
+        .flatten()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    for (p, sl) in slices.iter().enumerate() {
+        let x0 = p * (pw + gap);
+        for i in 0..rows {
+            for j in 0..cols {
+                let k = i * cols + j;
+                let col = match sl {
+                    Slice::Scalar(v) => v.get(k).map_or([255, 255, 255], |x| colour_map((x - lo) / span)),
+                    Slice::Labels(v) => v.get(k).map_or([255, 255, 255], |&id| class_colour(id)),
+                };
+                c.rect(x0 + j * s, i * s, s, s, col);
+            }
+        }
+        if let Some(l) = labels.get(p) {
+            let w = Canvas::text_width(l, 2);
+            c.text((x0 + pw / 2).saturating_sub(w / 2), ph + 5, l, 2, [0, 0, 0]);
+        }
+    }
+    c
+}

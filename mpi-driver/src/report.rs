@@ -1,28 +1,36 @@
-//! `plume-train report`: the main job's report from its in-situ runs and trainings.
+//! `plume-train report`: the report of the main job and of `plume-train experiment`, from
+//! their runs and trainings: the study's Figures 3 to 8 for that data.
 //!
 //! Input: a manifest (TOML, unknown keys rejected) naming the lossless reference run, one
-//! case per bound (its in-situ run directory and, optionally, the `output.dir` of a
-//! training on it), the exact configuration text, the Plume version and git revision.
-//! Output in the report folder: `report.md`, `report.html`, `report.json` (every number),
-//! and PNG figures: `ratio.png` (compression ratio per field per bound), `label_error.png`
-//! (error of labels recomputed from the decompressed fields, per class per bound),
-//! `class_accuracy.png` (per-class test accuracy per bound), `loss_curves.png` and
-//! `panel_<case>.png` (prediction | truth | Y_H2O input of a test window).
+//! case per bound (its run, [`crate::runs::Run`]: an in-situ output directory or a stream
+//! catalog, and optionally the `output.dir` of a training on it per scenario), the exact
+//! configuration text, the Plume version and git revision. Output in the report folder:
+//! `report.md`, `report.html`, `report.json` (every number), and PNG figures: `ratio.png`
+//! (compression ratio per field per bound, Figure 3), `psnr.png` and `ssim.png` (per field
+//! per bound) with `fields.png` (a slice of the first field per bound, Figure 4),
+//! `label_maps.png` and `label_error.png` (labels recomputed from the decompressed fields,
+//! per class per bound, Figure 5), `class_accuracy.png` and, for scenario (ii),
+//! `class_accuracy_recomputed.png` (per-class test accuracy per bound, Figure 6),
+//! `panel_<case>.png` (prediction | truth | Y_H2O input of a test window, Figure 7),
+//! `loss_curves.png` (and `loss_curves_recomputed.png`, Figure 8).
 //!
-//! Every ratio is recomputed as bytes / bytes and checked against the HDF5 dataset's stored
-//! size and the catalog; the lossless run must have zero error and zero label error;
-//! accuracies must lie in [0, 1]; a PW_REL run's point-wise error must be within its bound.
-//! A failed check is listed in the report and makes the command fail.
+//! Errors, PSNR and SSIM are computed here from the decoded fields against the clean run's.
+//! Every ratio is recomputed as bytes / bytes (in-situ runs: also checked against the HDF5
+//! dataset's stored size and the catalog); the lossless run must have zero error and zero
+//! label error; accuracies must lie in [0, 1]; a PW_REL run's point-wise error must be
+//! within its bound. A failed check is listed in the report and makes the command fail.
 //!
 //! ```toml
 //! title = "Plume main job"
 //! git = "3c50705"
 //! configuration = "...verbatim..."
-//! clean = "runs/lossless"
+//! clean = "runs/lossless"        # or a stream catalog: "import/catalog-lossless.toml"
+//! slice_axis = 0                 # figures' slices: the middle index along this axis
 //! [[case]]
 //! name = "pw_rel 1e-1"
 //! run = "runs/pw_rel-1e-1"
-//! train = "train/pw_rel-1e-1"
+//! train = "train/pw_rel-1e-1"                        # scenario (i), optional
+//! train_recomputed = "train/pw_rel-1e-1-recomputed"  # scenario (ii), optional
 //! ```
 
 use std::fmt::Write as _;
@@ -33,11 +41,12 @@ use serde::{Deserialize, Serialize};
 use plume_core::label::{
     label_error, label_field, Class, LabelGrid, LabelParams, SpeciesFields, ZInput, N_CLASSES,
 };
-use plume_core::{Error, ErrorKind, Order, Result, Shape};
+use plume_core::metrics::compare;
+use plume_core::{Error, ErrorKind, FieldView, Order, Result, Shape};
 
-use crate::data::insitu::{read_dataset, register_filter, RunCatalog};
-use crate::figures;
+use crate::figures::{self, Slice};
 use crate::metrics::Scores;
+use crate::runs::Run;
 use crate::train::EpochRecord;
 
 /// The manifest.
@@ -52,8 +61,13 @@ pub struct Manifest {
     pub git: String,
     /// The exact configuration, shown verbatim.
     pub configuration: String,
-    /// The lossless reference run (clean fields and labels).
+    /// The lossless reference run (clean fields and labels): an in-situ output directory or
+    /// a stream catalog.
     pub clean: PathBuf,
+    /// The figures' field and label slices: the middle index along this storage axis
+    /// (0 = slowest).
+    #[serde(default)]
+    pub slice_axis: usize,
     /// The label fields (Y_H2, Y_O2, Y_H2O, Z).
     #[serde(default = "label_fields")]
     pub label_fields: [String; 4],
@@ -84,10 +98,14 @@ pub struct Timing {
 pub struct Case {
     /// A short name (`pw_rel 1e-1`).
     pub name: String,
-    /// The in-situ run directory.
+    /// The run: an in-situ output directory or a stream catalog.
     pub run: PathBuf,
-    /// The training's output directory (metrics.json, eval.json, panel_0.png), if any.
+    /// Scenario (i), clean labels: the training's output directory (metrics.json,
+    /// eval.json, panel_0.png), if any.
     pub train: Option<PathBuf>,
+    /// Scenario (ii), labels recomputed from the decompressed fields: the same, if any.
+    #[serde(default)]
+    pub train_recomputed: Option<PathBuf>,
 }
 
 /// One field over all steps of a run.
@@ -111,6 +129,8 @@ pub struct FieldSummary {
     pub max_pw_rel_error: f64,
     /// Lowest PSNR over the steps (`None`: lossless everywhere).
     pub min_psnr_db: Option<f64>,
+    /// Lowest SSIM over the steps (windowed, 3-D).
+    pub min_ssim: f64,
 }
 
 /// Labels recomputed from a run's decompressed fields against the clean labels.
@@ -158,16 +178,18 @@ pub struct CaseReport {
     pub mode: String,
     /// Bound of the label fields.
     pub bound: f64,
-    /// Steps in the run.
-    pub steps: Vec<i64>,
+    /// The run's snapshots (in-situ: steps; stream catalogs: names).
+    pub snapshots: Vec<String>,
     /// Per field.
     pub fields: Vec<FieldSummary>,
     /// Whole snapshot files: original bytes of every field over stored file bytes.
     pub file_ratio: f64,
     /// Label error.
     pub labels: LabelSummary,
-    /// Training, when one ran.
+    /// Scenario (i) training, when one ran.
     pub training: Option<TrainSummary>,
+    /// Scenario (ii) training, when one ran.
+    pub training_recomputed: Option<TrainSummary>,
 }
 
 /// The report's data (`report.json`).
@@ -181,6 +203,9 @@ pub struct Report {
     pub stored_vs_relabel: StoredVsRelabel,
     /// `(check, passed)`.
     pub checks: Vec<(String, bool)>,
+    /// The figures' slices (not in `report.json`).
+    #[serde(skip)]
+    pub slices: Slices,
 }
 
 fn io(path: &Path, e: std::io::Error) -> Error {
@@ -207,7 +232,7 @@ impl Manifest {
         fix(&mut m.clean);
         for c in &mut m.case {
             fix(&mut c.run);
-            if let Some(t) = &mut c.train {
+            for t in [&mut c.train, &mut c.train_recomputed].into_iter().flatten() {
                 fix(t);
             }
         }
@@ -218,9 +243,11 @@ impl Manifest {
     }
 }
 
-/// Summarises one run's compression, checking each field's stored size in the file.
+/// Summarises one run's compression against the clean run (in-situ runs: also checks each
+/// field's catalog ratio and stored size against the file).
 fn field_summaries(
-    run: &RunCatalog,
+    run: &Run,
+    clean: &Run,
     checks: &mut Vec<(String, bool)>,
     case: &str,
 ) -> Result<(Vec<FieldSummary>, f64)> {
@@ -228,40 +255,58 @@ fn field_summaries(
     let (mut all_orig, mut all_file) = (0u64, 0u64);
     let mut ratio_ok = true;
     let mut size_ok = true;
-    for s in &run.steps {
-        all_file += s.file_bytes;
-        let file = hdf5::File::open(&s.path)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", s.path.display())))?;
-        for f in &s.fields {
-            all_orig += f.original_bytes;
-            let stored = file.dataset(&f.name).map(|d| d.storage_size()).unwrap_or(0);
-            size_ok &= stored == f.stored_bytes;
-            let r = f.original_bytes as f64 / f.stored_bytes.max(1) as f64;
-            ratio_ok &= (r - f.ratio).abs() <= 1e-9 * r;
-            let e = match out.iter_mut().find(|o| o.name == f.name) {
-                Some(e) => e,
+    for (i, key) in run.keys().iter().enumerate() {
+        let j = clean.index(key)?;
+        all_file += run.file_bytes(i)?;
+        if let Run::Insitu(c) = run {
+            for f in &c.steps[i].fields {
+                let r = f.original_bytes as f64 / f.stored_bytes.max(1) as f64;
+                ratio_ok &= (r - f.ratio).abs() <= 1e-9 * r;
+            }
+        }
+        for name in run.fields(i) {
+            let lossy = run.read(i, &name)?;
+            let reference = clean.read(j, &name)?;
+            if lossy.dims != reference.dims {
+                return Err(Error::invalid(format!(
+                    "{case}: snapshot {key} field {name} has dims {:?}, the clean run's {:?}",
+                    lossy.dims, reference.dims
+                )));
+            }
+            if let Run::Insitu(c) = run {
+                size_ok &= c.steps[i].field(&name).is_some_and(|f| f.stored_bytes == lossy.stored_bytes);
+            }
+            let shape = Shape::new(&reference.dims, Order::C)?;
+            let m = compare(FieldView::new(&reference.values, &shape)?, &lossy.values, None)?;
+            all_orig += lossy.original_bytes;
+            let (mode, bound) = run.bound(i, &name)?;
+            let e = match out.iter().position(|o| o.name == name) {
+                Some(k) => &mut out[k],
                 None => {
                     out.push(FieldSummary {
-                        name: f.name.clone(),
-                        mode: f.mode.clone(),
-                        bound: f.bound,
+                        name: name.clone(),
+                        mode,
+                        bound,
                         original_bytes: 0,
                         stored_bytes: 0,
                         ratio: 0.0,
                         max_abs_error: 0.0,
                         max_pw_rel_error: 0.0,
                         min_psnr_db: None,
+                        min_ssim: 1.0,
                     });
-                    out.last_mut().ok_or_else(|| Error::invalid("empty"))?
+                    let last = out.len() - 1;
+                    &mut out[last]
                 }
             };
-            e.original_bytes += f.original_bytes;
-            e.stored_bytes += stored;
-            e.max_abs_error = e.max_abs_error.max(f.max_abs_error);
-            e.max_pw_rel_error = e.max_pw_rel_error.max(f.max_pw_rel_error);
-            if let Some(p) = f.psnr_db {
-                e.min_psnr_db = Some(e.min_psnr_db.map_or(p, |m: f64| m.min(p)));
+            e.original_bytes += lossy.original_bytes;
+            e.stored_bytes += lossy.stored_bytes;
+            e.max_abs_error = e.max_abs_error.max(m.max_abs_error);
+            e.max_pw_rel_error = e.max_pw_rel_error.max(m.max_pw_rel_error);
+            if m.psnr_db.is_finite() {
+                e.min_psnr_db = Some(e.min_psnr_db.map_or(m.psnr_db, |p: f64| p.min(m.psnr_db)));
             }
+            e.min_ssim = e.min_ssim.min(m.ssim);
         }
     }
     for e in &mut out {
@@ -276,23 +321,26 @@ fn field_summaries(
             ));
         }
     }
-    checks.push((
-        format!("{case}: catalog ratio = original_bytes / stored_bytes for every field and step"),
-        ratio_ok,
-    ));
-    checks.push((format!("{case}: catalog stored_bytes = the HDF5 dataset's storage size"), size_ok));
+    if let Run::Insitu(_) = run {
+        checks.push((
+            format!("{case}: catalog ratio = original_bytes / stored_bytes for every field and step"),
+            ratio_ok,
+        ));
+        checks.push((format!("{case}: catalog stored_bytes = the HDF5 dataset's storage size"), size_ok));
+    }
     Ok((out, all_orig as f64 / all_file.max(1) as f64))
 }
 
-/// The whole-field labels (plume_core's labeler, default parameters, one-sided differences
-/// at the domain boundary) of a snapshot's stored fields, read as stored (f64).
-fn relabel(path: &Path, fields: &[String; 4]) -> Result<(Vec<usize>, Vec<u8>)> {
+/// The whole-field labels (plume_core's labeler, default parameters, unit grid spacing,
+/// one-sided differences at the domain boundary) of snapshot `i`'s stored fields, read as
+/// stored (f64).
+fn relabel(run: &Run, i: usize, fields: &[String; 4]) -> Result<(Vec<usize>, Vec<u8>)> {
     let mut v: Vec<Vec<f64>> = Vec::new();
     let mut dims = Vec::new();
     for f in fields {
-        let (d, x) = read_dataset::<f64>(path, f)?;
-        dims = d;
-        v.push(x);
+        let d = run.read(i, f)?;
+        dims = d.dims;
+        v.push(d.values);
     }
     let shape = Shape::new(&dims, Order::C)?;
     let sp = SpeciesFields { y_h2: &v[0], y_o2: &v[1], y_h2o: &v[2] };
@@ -323,11 +371,11 @@ pub struct StoredVsRelabel {
     pub n_changed_on_boundary: u64,
 }
 
-fn stored_vs_relabel(clean: &RunCatalog, fields: &[String; 4]) -> Result<StoredVsRelabel> {
+fn stored_vs_relabel(clean: &Run, fields: &[String; 4]) -> Result<StoredVsRelabel> {
     let mut r = StoredVsRelabel { n_cells: 0, n_changed: 0, n_changed_on_boundary: 0 };
-    for s in &clean.steps {
-        let (dims, lab) = relabel(&s.path, fields)?;
-        let (_, stored) = read_dataset::<u8>(&s.path, "labels")?;
+    for i in 0..clean.keys().len() {
+        let (dims, lab) = relabel(clean, i, fields)?;
+        let stored = clean.stored_labels(i)?;
         r.n_cells += lab.len() as u64;
         for (i, (a, b)) in lab.iter().zip(&stored).enumerate() {
             if a != b {
@@ -341,17 +389,14 @@ fn stored_vs_relabel(clean: &RunCatalog, fields: &[String; 4]) -> Result<StoredV
 
 /// Labels recomputed from `run`'s fields vs those recomputed from `clean`'s, both by the
 /// whole-field labeler: the label error the compression alone causes.
-fn label_summary(run: &RunCatalog, clean: &RunCatalog, fields: &[String; 4]) -> Result<LabelSummary> {
+fn label_summary(run: &Run, clean: &Run, fields: &[String; 4]) -> Result<LabelSummary> {
     let mut n_cells = 0u64;
     let mut n_changed = 0u64;
     let mut class_cells = vec![0u64; N_CLASSES];
     let mut class_changed = vec![0u64; N_CLASSES];
-    for s in &run.steps {
-        let c = clean.step(s.step).ok_or_else(|| {
-            Error::invalid(format!("step {} of {} is not in the clean run", s.step, run.dir.display()))
-        })?;
-        let (_, reference) = relabel(&c.path, fields)?;
-        let (_, lab) = relabel(&s.path, fields)?;
+    for (i, key) in run.keys().iter().enumerate() {
+        let (_, reference) = relabel(clean, clean.index(key)?, fields)?;
+        let (_, lab) = relabel(run, i, fields)?;
         let e = label_error(&reference, &lab)?;
         n_cells += e.n_cells;
         n_changed += e.n_changed;
@@ -389,15 +434,88 @@ fn train_summary(dir: &Path) -> Result<TrainSummary> {
     })
 }
 
+/// A training's summary, with the check that its accuracies lie in [0, 1].
+fn checked_training(dir: &Path, what: &str, checks: &mut Vec<(String, bool)>) -> Result<TrainSummary> {
+    let s = train_summary(dir)?;
+    let acc_ok = s
+        .test
+        .class_accuracy
+        .iter()
+        .chain([&s.test.overall_accuracy, &s.test.mean_class_accuracy])
+        .flatten()
+        .all(|a| (0.0..=1.0).contains(a));
+    checks.push((format!("{what}: test accuracies in [0, 1]"), acc_ok));
+    Ok(s)
+}
+
+/// The middle slice across `axis` of a 3-D C-order array: `(rows, cols, values)`.
+fn mid_slice<T: Copy>(v: &[T], dims: &[usize], axis: usize) -> Option<(usize, usize, Vec<T>)> {
+    if dims.len() != 3 || axis > 2 {
+        return None;
+    }
+    let strides = [dims[1] * dims[2], dims[2], 1];
+    let fixed = dims[axis] / 2;
+    let (ra, ca) = match axis {
+        0 => (1, 2),
+        1 => (0, 2),
+        _ => (0, 1),
+    };
+    let mut out = Vec::with_capacity(dims[ra] * dims[ca]);
+    for r in 0..dims[ra] {
+        for c in 0..dims[ca] {
+            out.push(v[fixed * strides[axis] + r * strides[ra] + c * strides[ca]]);
+        }
+    }
+    Some((dims[ra], dims[ca], out))
+}
+
+/// Figures 4 and 5: per case, the middle slice of the first label field and of the labels
+/// recomputed from the stored fields, at the clean run's last snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Slices {
+    /// The snapshot shown.
+    pub key: String,
+    /// Slice rows and columns.
+    pub rows: usize,
+    /// Slice columns.
+    pub cols: usize,
+    /// Per case, the field slice.
+    pub field: Vec<Slice>,
+    /// Per case, the label slice.
+    pub labels: Vec<Slice>,
+}
+
+fn slices(m: &Manifest, runs: &[Run], clean: &Run) -> Result<Slices> {
+    let mut out = Slices::default();
+    let Some(key) = clean.keys().into_iter().rev().find(|k| runs.iter().all(|r| r.index(k).is_ok())) else {
+        return Ok(out);
+    };
+    for run in runs {
+        let i = run.index(&key)?;
+        let f = run.read(i, &m.label_fields[0])?;
+        let (dims, lab) = relabel(run, i, &m.label_fields)?;
+        let (Some((rows, cols, fs)), Some((_, _, ls))) =
+            (mid_slice(&f.values, &f.dims, m.slice_axis), mid_slice(&lab, &dims, m.slice_axis))
+        else {
+            return Ok(Slices::default());
+        };
+        (out.rows, out.cols) = (rows, cols);
+        out.field.push(Slice::Scalar(fs));
+        out.labels.push(Slice::Labels(ls));
+    }
+    out.key = key;
+    Ok(out)
+}
+
 /// Builds the report's numbers and checks.
 pub fn build(m: &Manifest) -> Result<Report> {
-    register_filter()?;
-    let clean = RunCatalog::load(&m.clean)?;
+    let clean = Run::load(&m.clean)?;
     let mut checks = Vec::new();
     let mut cases = Vec::new();
+    let mut runs = Vec::new();
     for case in &m.case {
-        let run = RunCatalog::load(&case.run)?;
-        let (fields, file_ratio) = field_summaries(&run, &mut checks, &case.name)?;
+        let run = Run::load(&case.run)?;
+        let (fields, file_ratio) = field_summaries(&run, &clean, &mut checks, &case.name)?;
         let lf = fields.iter().find(|f| f.name == m.label_fields[0]);
         let (mode, bound) = lf.map_or((String::new(), f64::NAN), |f| (f.mode.clone(), f.bound));
         let labels = label_summary(&run, &clean, &m.label_fields)?;
@@ -412,35 +530,30 @@ pub fn build(m: &Manifest) -> Result<Report> {
                 labels.n_changed == 0,
             ));
         }
-        let training = match &case.train {
-            Some(t) => {
-                let s = train_summary(t)?;
-                let acc_ok = s
-                    .test
-                    .class_accuracy
-                    .iter()
-                    .chain([&s.test.overall_accuracy, &s.test.mean_class_accuracy])
-                    .flatten()
-                    .all(|a| (0.0..=1.0).contains(a));
-                checks.push((format!("{}: test accuracies in [0, 1]", case.name), acc_ok));
-                Some(s)
-            }
-            None => None,
-        };
+        let training =
+            case.train.as_deref().map(|t| checked_training(t, &case.name, &mut checks)).transpose()?;
+        let training_recomputed = case
+            .train_recomputed
+            .as_deref()
+            .map(|t| checked_training(t, &format!("{} scenario (ii)", case.name), &mut checks))
+            .transpose()?;
         cases.push(CaseReport {
             name: case.name.clone(),
             run: case.run.clone(),
             mode,
             bound,
-            steps: run.steps.iter().map(|s| s.step).collect(),
+            snapshots: run.keys(),
             fields,
             file_ratio,
             labels,
             training,
+            training_recomputed,
         });
+        runs.push(run);
     }
     let stored_vs_relabel = stored_vs_relabel(&clean, &m.label_fields)?;
-    Ok(Report { manifest: m.clone(), cases, stored_vs_relabel, checks })
+    let slices = slices(m, &runs, &clean)?;
+    Ok(Report { manifest: m.clone(), cases, stored_vs_relabel, checks, slices })
 }
 
 /// Field colours (matplotlib's tab10), by position in the first case's field list.
@@ -464,6 +577,39 @@ fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or("-".into(), |x| format!("{x:.digits$}"))
 }
 
+/// The study's two training scenarios, as the report shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    /// (i) lossy features, clean labels.
+    Clean,
+    /// (ii) lossy features, labels recomputed from them.
+    Recomputed,
+}
+
+impl Scenario {
+    fn of(self, c: &CaseReport) -> Option<&TrainSummary> {
+        match self {
+            Scenario::Clean => c.training.as_ref(),
+            Scenario::Recomputed => c.training_recomputed.as_ref(),
+        }
+    }
+}
+
+/// Builds and writes the report of `m` into `out`; returns `report.html`, or an error listing
+/// the consistency checks that failed (the report is written either way).
+pub fn run(m: &Manifest, out: &Path) -> Result<PathBuf> {
+    let r = build(m)?;
+    write(&r, out)?;
+    let failed: Vec<&str> = r.checks.iter().filter(|c| !c.1).map(|c| c.0.as_str()).collect();
+    if !failed.is_empty() {
+        return Err(Error::new(
+            ErrorKind::CorruptStream,
+            format!("report: {} consistency check(s) failed: {}", failed.len(), failed.join("; ")),
+        ));
+    }
+    Ok(out.join("report.html"))
+}
+
 /// Writes the figures, `report.md`, `report.html` and `report.json` into `out`.
 pub fn write(r: &Report, out: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
@@ -485,6 +631,21 @@ pub fn write(r: &Report, out: &Path) -> Result<Vec<PathBuf>> {
         })
         .collect();
     save(figures::grouped_bars(&ratio_groups, &FIELD_COLOURS, &labels, 1.0), "ratio.png")?;
+    let per_field = |get: &dyn Fn(&FieldSummary) -> Option<f64>| -> Vec<Vec<Option<f64>>> {
+        r.cases
+            .iter()
+            .map(|c| {
+                field_names.iter().map(|n| c.fields.iter().find(|f| &f.name == n).and_then(get)).collect()
+            })
+            .collect()
+    };
+    save(figures::grouped_bars(&per_field(&|f| f.min_psnr_db), &FIELD_COLOURS, &labels, 0.0), "psnr.png")?;
+    save(figures::grouped_bars(&per_field(&|f| Some(f.min_ssim)), &FIELD_COLOURS, &labels, 1.0), "ssim.png")?;
+    let sl = &r.slices;
+    if !sl.field.is_empty() {
+        save(figures::strip(&sl.field, sl.rows, sl.cols, &labels), "fields.png")?;
+        save(figures::strip(&sl.labels, sl.rows, sl.cols, &labels), "label_maps.png")?;
+    }
     let le: Vec<Vec<Option<f64>>> = r
         .cases
         .iter()
@@ -493,24 +654,32 @@ pub fn write(r: &Report, out: &Path) -> Result<Vec<PathBuf>> {
     let mut le_colours = class_colours();
     le_colours.push([0, 0, 0]);
     save(figures::grouped_bars(&le, &le_colours, &labels, 0.0), "label_error.png")?;
+    for (scenario, suffix) in [(Scenario::Clean, ""), (Scenario::Recomputed, "_recomputed")] {
+        let trained: Vec<(&CaseReport, &TrainSummary)> =
+            r.cases.iter().filter_map(|c| scenario.of(c).map(|t| (c, t))).collect();
+        if trained.is_empty() {
+            continue;
+        }
+        let acc: Vec<Vec<Option<f64>>> = trained
+            .iter()
+            .map(|(_, t)| t.test.class_accuracy.iter().copied().chain([t.test.mean_class_accuracy]).collect())
+            .collect();
+        let acc_labels: Vec<String> = trained.iter().map(|(c, _)| bound_label(c)).collect();
+        save(
+            figures::grouped_bars(&acc, &le_colours, &acc_labels, 1.0),
+            &format!("class_accuracy{suffix}.png"),
+        )?;
+        let series: Vec<(Vec<f64>, [u8; 3], bool)> = trained
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, t))| {
+                let col = FIELD_COLOURS[i % FIELD_COLOURS.len()];
+                [(t.train_loss.clone(), col, false), (t.val_loss.clone(), col, true)]
+            })
+            .collect();
+        save(figures::line_chart(&series), &format!("loss_curves{suffix}.png"))?;
+    }
     let trained: Vec<&CaseReport> = r.cases.iter().filter(|c| c.training.is_some()).collect();
-    let acc: Vec<Vec<Option<f64>>> = trained
-        .iter()
-        .filter_map(|c| c.training.as_ref())
-        .map(|t| t.test.class_accuracy.iter().copied().chain([t.test.mean_class_accuracy]).collect())
-        .collect();
-    let acc_labels: Vec<String> = trained.iter().map(|c| bound_label(c)).collect();
-    save(figures::grouped_bars(&acc, &le_colours, &acc_labels, 1.0), "class_accuracy.png")?;
-    let series: Vec<(Vec<f64>, [u8; 3], bool)> = trained
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.training.as_ref().map(|t| (i, t)))
-        .flat_map(|(i, t)| {
-            let col = FIELD_COLOURS[i % FIELD_COLOURS.len()];
-            [(t.train_loss.clone(), col, false), (t.val_loss.clone(), col, true)]
-        })
-        .collect();
-    save(figures::line_chart(&series), "loss_curves.png")?;
     let mut panels = Vec::new();
     for c in &trained {
         let Some(dir) = r.manifest.case.iter().find(|m| m.name == c.name).and_then(|m| m.train.clone())
@@ -631,9 +800,11 @@ fn render(r: &Report, field_names: &[String], panels: &[(String, String)]) -> (S
     }
 
     d.h(2, "Compression in situ");
-    d.p("Per field over every snapshot of a run: ratio = original bytes / stored bytes (the HDF5 \
-         datasets' storage sizes, filter 32801), the largest errors, the lowest PSNR. The file ratio \
-         divides the fields' original bytes by the whole files' sizes (labels, metadata included).");
+    d.p("Per field over every snapshot of a run: ratio = original bytes / stored bytes (in-situ runs: the \
+         HDF5 datasets' storage sizes, filter 32801; stream catalogs: the stream files' sizes), the largest \
+         errors, the lowest PSNR and SSIM, all computed from the decoded fields against the clean run's. \
+         The file ratio divides the fields' original bytes by the whole files' sizes (labels, metadata \
+         included).");
     let mut rows = Vec::new();
     for c in &r.cases {
         for f in &c.fields {
@@ -647,6 +818,7 @@ fn render(r: &Report, field_names: &[String], panels: &[(String, String)]) -> (S
                 format!("{:.3e}", f.max_abs_error),
                 format!("{:.3e}", f.max_pw_rel_error),
                 f.min_psnr_db.map_or("inf".into(), |p| format!("{p:.1}")),
+                format!("{:.4}", f.min_ssim),
             ]);
         }
         rows.push(vec![
@@ -658,7 +830,8 @@ fn render(r: &Report, field_names: &[String], panels: &[(String, String)]) -> (S
             format!("{:.3}", c.file_ratio),
             String::new(),
             String::new(),
-            format!("{} steps", c.steps.len()),
+            format!("{} snapshots", c.snapshots.len()),
+            String::new(),
         ]);
     }
     d.table(
@@ -672,6 +845,7 @@ fn render(r: &Report, field_names: &[String], panels: &[(String, String)]) -> (S
             "max abs err",
             "max pw-rel err",
             "min PSNR dB",
+            "min SSIM",
         ]
         .map(String::from),
         &rows,
@@ -685,6 +859,17 @@ fn render(r: &Report, field_names: &[String], panels: &[(String, String)]) -> (S
             legend.join(", ")
         ),
     );
+    d.fig("psnr.png", "Lowest PSNR (dB) per field (bars as above) for each lossy bound; lossless: no bar.");
+    d.fig("ssim.png", "Lowest SSIM per field (bars as above) for each bound.");
+    if !r.slices.field.is_empty() {
+        d.fig(
+            "fields.png",
+            &format!(
+                "{} of snapshot {}, middle slice across axis {}, for each bound (left to right; shared colour range).",
+                r.manifest.label_fields[0], r.slices.key, r.manifest.slice_axis
+            ),
+        );
+    }
 
     d.h(2, "Labels from decompressed fields");
     d.p("The flame-regime labeler (plume_core, default parameters, whole field) run on each run's stored \
@@ -721,11 +906,21 @@ fn render(r: &Report, field_names: &[String], panels: &[(String, String)]) -> (S
         "Label error per clean class (bars in the FORMAT.md class colours: premixed red, non-premixed \
          orange, pure fuel blue, pure air grey, unburned green; overall black) for each bound.",
     );
+    if !r.slices.labels.is_empty() {
+        d.fig(
+            "label_maps.png",
+            &format!(
+                "Labels recomputed from each bound's stored fields, snapshot {}, the slice of the field figure.",
+                r.slices.key
+            ),
+        );
+    }
 
     d.h(2, "Training on compressed snapshots, test on clean data");
-    d.p("Scenario (i): features decoded from the lossy run, the clean labels stored in situ; validation \
-         and test on the lossless run's features and labels (plume-train, data.insitu). Accuracy per \
-         class is its recall on the test windows.");
+    d.p("Scenario (i): features decoded from the lossy run, the clean labels stored with the snapshots \
+         (computed from the clean fields). Scenario (ii): the same features, labels recomputed from them. \
+         Validation and test always use the lossless run's features and labels. Accuracy per class is \
+         its recall on the test windows.");
     let mut head = vec![
         "case".to_string(),
         "epochs".into(),
@@ -738,42 +933,54 @@ fn render(r: &Report, field_names: &[String], panels: &[(String, String)]) -> (S
     ];
     head.extend(names.iter().map(|n| n.to_string()));
     head.push("train s/sample".into());
-    let rows: Vec<Vec<String>> = r
-        .cases
-        .iter()
-        .filter_map(|c| c.training.as_ref().map(|t| (c, t)))
-        .map(|(c, t)| {
-            let mut row = vec![
-                c.name.clone(),
-                t.epochs.to_string(),
-                format!("{:.4}", t.train_loss.last().copied().unwrap_or(f64::NAN)),
-                format!("{:.4}", t.val_loss.last().copied().unwrap_or(f64::NAN)),
-                format!("{:.4}", t.test_loss),
-                t.test_windows.to_string(),
-                opt(t.test.overall_accuracy, 4),
-                opt(t.test.mean_class_accuracy, 4),
-            ];
-            row.extend(t.test.class_accuracy.iter().map(|a| opt(*a, 4)));
-            row.push(format!("{:.4}", t.train_s_per_sample));
-            row
-        })
-        .collect();
-    d.table(&head, &rows);
-    d.fig(
-        "class_accuracy.png",
-        "Test accuracy per class (class colours as above; black: mean class accuracy) for each training bound.",
-    );
-    let trained: Vec<String> = r
-        .cases
-        .iter()
-        .filter(|c| c.training.is_some())
-        .enumerate()
-        .map(|(i, c)| format!("{} {}", c.name, FIELD_COLOUR_NAMES[i % 6]))
-        .collect();
-    d.fig(
-        "loss_curves.png",
-        &format!("Loss per epoch (x: epoch): training solid, validation dashed; {}.", trained.join(", ")),
-    );
+    for (scenario, title, suffix) in
+        [(Scenario::Clean, "Scenario (i)", ""), (Scenario::Recomputed, "Scenario (ii)", "_recomputed")]
+    {
+        let trained: Vec<(&CaseReport, &TrainSummary)> =
+            r.cases.iter().filter_map(|c| scenario.of(c).map(|t| (c, t))).collect();
+        if trained.is_empty() {
+            continue;
+        }
+        d.h(3, title);
+        let rows: Vec<Vec<String>> = trained
+            .iter()
+            .map(|(c, t)| {
+                let mut row = vec![
+                    c.name.clone(),
+                    t.epochs.to_string(),
+                    format!("{:.4}", t.train_loss.last().copied().unwrap_or(f64::NAN)),
+                    format!("{:.4}", t.val_loss.last().copied().unwrap_or(f64::NAN)),
+                    format!("{:.4}", t.test_loss),
+                    t.test_windows.to_string(),
+                    opt(t.test.overall_accuracy, 4),
+                    opt(t.test.mean_class_accuracy, 4),
+                ];
+                row.extend(t.test.class_accuracy.iter().map(|a| opt(*a, 4)));
+                row.push(format!("{:.4}", t.train_s_per_sample));
+                row
+            })
+            .collect();
+        d.table(&head, &rows);
+        d.fig(
+            &format!("class_accuracy{suffix}.png"),
+            &format!(
+                "{title}: test accuracy per class (class colours as above; black: mean class accuracy) for each \
+                 training bound."
+            ),
+        );
+        let legend: Vec<String> = trained
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!("{} {}", c.name, FIELD_COLOUR_NAMES[i % 6]))
+            .collect();
+        d.fig(
+            &format!("loss_curves{suffix}.png"),
+            &format!(
+                "{title}: loss per epoch (x: epoch): training solid, validation dashed; {}.",
+                legend.join(", ")
+            ),
+        );
+    }
     for (name, file) in panels {
         d.fig(
             file,
