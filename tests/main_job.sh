@@ -19,15 +19,15 @@ import json, os, sys
 
 out = sys.argv[1]
 rep = os.path.join(out, "report")
-work = os.path.join(out, "main-job")
 fail = []
 
 def check(ok, what):
     if not ok:
         fail.append(what)
 
-for f in ["report.md", "report.html", "report.json", "ratio.png", "label_error.png",
-          "class_accuracy.png", "loss_curves.png"]:
+for f in ["report.md", "report.html", "report.json", "ratio.png", "psnr.png", "ssim.png", "fields.png",
+          "label_maps.png", "label_error.png", "class_accuracy.png", "class_accuracy_recomputed.png",
+          "loss_curves.png", "loss_curves_recomputed.png"]:
     p = os.path.join(rep, f)
     check(os.path.isfile(p) and os.path.getsize(p) > 0, f"missing or empty: {p}")
     if f.endswith(".png") and os.path.isfile(p):
@@ -42,7 +42,7 @@ md = open(os.path.join(rep, "report.md")).read()
 git = r["manifest"]["git"]
 check(git.split()[0] in html and git.split()[0] in md, "git revision not in the report")
 check(f"Plume {r['manifest']['plume_version']}" in md, "version not in report.md")
-check("&plume" in md and "[data.insitu]" in md, "configuration (namelist, deck) not in report.md")
+check("&plume" in md and "[[source.run]]" in md, "configuration (namelist, experiment deck) not in report.md")
 check(len(r["cases"]) == 3, "three cases")
 
 for case in r["cases"]:
@@ -50,7 +50,7 @@ for case in r["cases"]:
     # Recompute each field's totals from the run's catalog.jsonl.
     cat = os.path.join(case["run"], "catalog.jsonl")
     lines = [json.loads(l) for l in open(cat) if l.strip()]
-    check(len(lines) == len(case["steps"]) == 2, f"{name}: 2 snapshots")
+    check(len(lines) == len(case["snapshots"]) == 2, f"{name}: 2 snapshots")
     for f in case["fields"]:
         orig = sum(fe["original_bytes"] for l in lines for fe in l["fields"] if fe["name"] == f["name"])
         stored = sum(fe["stored_bytes"] for l in lines for fe in l["fields"] if fe["name"] == f["name"])
@@ -65,9 +65,11 @@ for case in r["cases"]:
     check(0 <= lab["error_fraction"] <= 1, f"{name}: label error out of range")
     if case["bound"] == 0:
         check(lab["n_changed"] == 0, f"{name}: label error {lab['n_changed']} at bound 0")
-    t = case["training"]
-    check(t is not None and t["epochs"] == 1, f"{name}: training")
-    if t:
+    m = next(c for c in r["manifest"]["case"] if c["name"] == name)
+    for scenario, t, train_dir in [("(i)", case["training"], m["train"]),
+                                   ("(ii)", case["training_recomputed"], m["train_recomputed"])]:
+      check(t is not None and t["epochs"] == 1, f"{name}: scenario {scenario} training")
+      if t:
         s = t["test"]
         accs = [a for a in s["class_accuracy"] + [s["overall_accuracy"], s["mean_class_accuracy"]] if a is not None]
         check(all(0 <= a <= 1 for a in accs), f"{name}: accuracies {accs}")
@@ -75,8 +77,8 @@ for case in r["cases"]:
         total = sum(map(sum, conf))
         check(total > 0 and abs(s["overall_accuracy"] - sum(conf[i][i] for i in range(5)) / total) < 1e-12,
               f"{name}: overall accuracy != trace / total of the confusion matrix")
-        ev = json.load(open(os.path.join(work, "train", case["run"].split("/runs/")[1].split("/")[0], "run", "eval.json")))
-        check(ev["ranks"] == 2, f"{name}: trained on {ev['ranks']} ranks")
+        ev = json.load(open(os.path.join(train_dir, "eval.json")))
+        check(ev["ranks"] == 2, f"{name}: scenario {scenario} trained on {ev['ranks']} ranks")
 errs = [c for c in r["cases"] if c["bound"] > 0]
 check(errs[0]["labels"]["n_changed"] <= errs[1]["labels"]["n_changed"], "label error grows with the bound")
 

@@ -351,6 +351,7 @@ pub fn run(path: &Path) -> Result<PathBuf> {
     let c = ExperimentConfig::load(path)?;
     let deck_text = std::fs::read_to_string(path).unwrap_or_default();
     create_dir(&c.out)?;
+    let c = ExperimentConfig { out: c.out.canonicalize().unwrap_or(c.out.clone()), ..c };
     let mut timings = Vec::new();
     let t0 = Instant::now();
     let runs = match &c.source.blastnet {

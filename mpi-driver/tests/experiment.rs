@@ -2,6 +2,8 @@
 //! on a BLASTNet-layout dataset this test writes (import by the `plume` CLI built beside
 //! plume-train, trainings under `mpirun -n 2`, the report), and its deck errors.
 
+#![allow(clippy::unwrap_used)] // test helpers, like the tests, may unwrap
+
 mod common;
 
 use std::path::{Path, PathBuf};

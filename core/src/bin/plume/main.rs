@@ -14,6 +14,7 @@ mod error;
 mod eval;
 mod eval_labels;
 mod exec;
+mod experiment;
 mod extract;
 mod hdf5_io;
 mod import;
@@ -77,6 +78,9 @@ enum Command {
     /// Convert a dataset into Plume streams and trainer catalogs (`import blastnet DIR`:
     /// Bilger's Z from the species, labels on the clean fields, PW_REL sets).
     Import(import::ImportArgs),
+    /// The study's experiment from one deck: import or solver runs, one training per bound
+    /// and scenario under mpirun, the report (runs `plume-train experiment`).
+    Experiment(experiment::ExperimentArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -92,6 +96,7 @@ fn run(cli: &Cli) -> CliResult<()> {
         Command::Extract(a) => extract::run(a),
         Command::Ls(a) => ls::run(a),
         Command::Import(a) => import::run(a),
+        Command::Experiment(a) => experiment::run(a),
     }
 }
 
