@@ -179,4 +179,13 @@ fn deck_errors_name_the_key() {
         assert_eq!(out.status.code(), Some(2), "deck {i}: {err}");
         assert!(err.contains(expect) && err.contains("deck"), "deck {i}: expected '{expect}' in: {err}");
     }
+    // `plume experiment` runs the plume-train beside it: same message, same status.
+    let deck = dir.join("deck0.toml");
+    let out = std::process::Command::new(plume_beside_plume_train())
+        .args(["experiment", "--config", deck.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("colour") && err.contains("plume: error: experiment"), "{err}");
 }
