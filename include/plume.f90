@@ -40,7 +40,8 @@ module plume
   public :: plume_label, plume_label_error
   public :: plume_status_str, plume_version
   public :: plume_session, plume_session_new, plume_session_begin_step, plume_session_put, &
-            plume_session_end_step, plume_session_free, plume_session_last_error
+            plume_session_end_step, plume_session_free, plume_session_last_error, &
+            plume_session_set_regions
   public :: int8, int64, real32, real64
 
   !> Status codes (plume.h's plume_status).
@@ -403,6 +404,13 @@ module plume
       type(c_ptr), value :: ss
       integer(c_int32_t) :: s
     end function c_session_end_step
+    function c_session_set_regions(ss, b, e, u) bind(C, name="plume_session_set_regions") result(s)
+      import :: c_ptr, c_funptr, c_int32_t
+      type(c_ptr), value :: ss
+      type(c_funptr), value :: b, e
+      type(c_ptr), value :: u
+      integer(c_int32_t) :: s
+    end function c_session_set_regions
     function c_session_free(ss) bind(C, name="plume_session_free") result(s)
       import :: c_ptr, c_int32_t
       type(c_ptr), value :: ss
@@ -1253,6 +1261,17 @@ contains
     integer, intent(out) :: ierr
     ierr = int(c_session_end_step(session%ptr))
   end subroutine plume_session_end_step
+
+  !> Region callbacks around every stage: `begin` and `end` are `bind(C)` subroutines
+  !> `(name, user_data)` (`type(c_ptr), value` both; name a C string: plume.copy,
+  !> plume.label, ...) given as `c_funloc(...)`, or `c_null_funptr` to remove them.
+  subroutine plume_session_set_regions(session, begin, end, user_data, ierr)
+    type(plume_session), intent(in) :: session
+    type(c_funptr), intent(in) :: begin, end
+    type(c_ptr), intent(in) :: user_data
+    integer, intent(out) :: ierr
+    ierr = int(c_session_set_regions(session%ptr, begin, end, user_data))
+  end subroutine plume_session_set_regions
 
   !> Flushes, prints the profile on rank 0 and frees the session. Collective.
   subroutine plume_session_free(session, ierr)

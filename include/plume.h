@@ -196,6 +196,13 @@ typedef struct plume_session plume_session;
  */
 typedef struct plume_stream_info plume_stream_info;
 
+/**
+ * A solver's region callback (`plume_session_set_regions`): `name` is a static
+ * NUL-terminated region name (`plume.copy`, `plume.label`, `plume.compress`, `plume.wait`,
+ * `plume.write`), `user_data` what the solver registered.
+ */
+typedef void (*plume_region_fn)(const char *name, void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -657,6 +664,19 @@ plume_status plume_session_put_f64(plume_session *session,
  * rank (the file is then not created). Not thread-safe: one thread per session (MPI).
  */
 plume_status plume_session_end_step(plume_session *session);
+
+/**
+ * Sets the solver's region callbacks: every stage of `put` and `plume_session_end_step`
+ * calls `begin(name, user_data)` when it starts and `end(name, user_data)` when it ends
+ * (also when it fails), properly nested, on the calling rank, so a solver can forward
+ * Plume's regions to Caliper (`cali_begin_region`) or NVTX (`nvtxRangePushA`). Either may
+ * be NULL; both NULL removes them. The callbacks must not call back into this session.
+ * Local. Not thread-safe: one thread per session.
+ */
+plume_status plume_session_set_regions(plume_session *session,
+                                       plume_region_fn begin,
+                                       plume_region_fn end,
+                                       void *user_data);
 
 /**
  * Flushes (ends an open step), prints the per-rank profile table on rank 0 (stderr), and

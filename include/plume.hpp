@@ -565,6 +565,11 @@ class Session {
                                         local.data(), offset.data(), global.data(), o, ghost));
   }
   Status try_end_step() noexcept { return result(plume_session_end_step(p_)); }
+  /// Region callbacks around every stage (plume_session_set_regions): forward them to
+  /// Caliper or NVTX. nullptr for both removes them.
+  Status set_regions(plume_region_fn begin, plume_region_fn end, void *user_data = nullptr) noexcept {
+    return result(plume_session_set_regions(p_, begin, end, user_data));
+  }
   /// Flushes and frees now (collective); later calls fail with a NULL-pointer status.
   Status try_close() noexcept {
     std::uint32_t code = plume_session_free(p_);

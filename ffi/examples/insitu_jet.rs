@@ -3,12 +3,17 @@
 //! ranks allowed), and hands its ghosted block to a [`Session`] for a few output steps.
 //!
 //! ```sh
-//! mpirun -n 3 --oversubscribe target/debug/examples/insitu_jet OUT NX NY NZ STEPS GHOST [DECK] [--ref]
+//! mpirun -n 3 --oversubscribe target/debug/examples/insitu_jet OUT NX NY NZ STEPS GHOST [DECK] [--ref] [--regions]
 //! ```
 //! `--ref` makes rank 0 write the global fields (`OUT/ref_<name>.f32` / `.f64`, C order)
-//! for the readers' checks. Prints `world <size>` on rank 0.
+//! for the readers' checks. `--regions` registers region callbacks that check nesting and
+//! count, and prints `regions <rank> begins B ends E max_depth D names ...` per rank.
+//! Prints `world <size>` on rank 0.
 
+use std::collections::BTreeSet;
+use std::ffi::{c_char, c_void, CStr};
 use std::path::Path;
+use std::sync::Mutex;
 
 use mpi::traits::*;
 use plume::insitu::Session;
@@ -30,6 +35,40 @@ fn clamp_block<T: Copy>(g: &[T], dims: [usize; 3], lo: [isize; 3], n: [usize; 3]
     out
 }
 
+/// What the region callbacks saw: begins, ends, current and largest depth, names.
+#[derive(Default)]
+struct Regions {
+    begins: usize,
+    ends: usize,
+    depth: usize,
+    max_depth: usize,
+    open: Option<String>,
+    names: BTreeSet<String>,
+    mismatched: usize,
+}
+
+unsafe extern "C" fn region_begin(name: *const c_char, user: *mut c_void) {
+    // SAFETY: `user` is the &Mutex<Regions> main registered; `name` a NUL-terminated string.
+    let (r, name) = unsafe { (&*(user as *const Mutex<Regions>), CStr::from_ptr(name)) };
+    let mut r = r.lock().unwrap_or_else(|e| e.into_inner());
+    r.begins += 1;
+    r.depth += 1;
+    r.max_depth = r.max_depth.max(r.depth);
+    r.open = Some(name.to_string_lossy().into_owned());
+    r.names.insert(name.to_string_lossy().into_owned());
+}
+
+unsafe extern "C" fn region_end(name: *const c_char, user: *mut c_void) {
+    // SAFETY: as in region_begin.
+    let (r, name) = unsafe { (&*(user as *const Mutex<Regions>), CStr::from_ptr(name)) };
+    let mut r = r.lock().unwrap_or_else(|e| e.into_inner());
+    r.ends += 1;
+    r.depth = r.depth.saturating_sub(1);
+    if r.open.take().as_deref() != Some(&*name.to_string_lossy()) {
+        r.mismatched += 1;
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let universe = mpi::initialize().ok_or("MPI already initialised")?;
     let world = universe.world();
@@ -41,7 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dims = [args[2].parse()?, args[3].parse()?, args[4].parse()?];
     let steps: i64 = args[5].parse()?;
     let ghost: usize = args[6].parse()?;
-    let deck = args.get(7).filter(|a| *a != "--ref").map(Path::new);
+    let deck = args.get(7).filter(|a| !a.starts_with("--")).map(Path::new);
     let write_ref = args.iter().any(|a| a == "--ref");
     let (rank, size) = (world.rank() as usize, world.size() as usize);
     if rank == 0 {
@@ -63,6 +102,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     std::env::set_var("PLUME_OUTPUT", out);
     let mut session = Session::new(&world, deck)?;
+    let regions = Mutex::new(Regions::default());
+    if args.iter().any(|a| a == "--regions") {
+        session.set_regions(Some(plume::insitu::profile::RegionCallbacks {
+            begin: Some(region_begin),
+            end: Some(region_end),
+            user_data: &regions as *const Mutex<Regions> as *mut c_void,
+        }));
+    }
     for step in 0..steps {
         session.begin_step(step * 10, step as f64 * 1e-5)?;
         for (name, f) in
@@ -97,6 +144,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     session.finish()?;
+    if args.iter().any(|a| a == "--regions") {
+        let r = regions.lock().unwrap_or_else(|e| e.into_inner());
+        let names: Vec<&str> = r.names.iter().map(String::as_str).collect();
+        println!(
+            "regions {rank} begins {} ends {} max_depth {} mismatched {} names {}",
+            r.begins,
+            r.ends,
+            r.max_depth,
+            r.mismatched,
+            names.join(",")
+        );
+    }
     if write_ref && rank == 0 {
         for (name, f) in
             [("Y_H2", &flame.y_h2), ("Y_O2", &flame.y_o2), ("Y_H2O", &flame.y_h2o), ("Z", &flame.z)]

@@ -5,7 +5,7 @@
 //! [`plume_session_new_f`]; Fortran passes its integer communicator to the same entry.
 //! The library duplicates the communicator, so the solver's is never touched.
 
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, c_void};
 use std::path::Path;
 
 use mpi::raw::FromRaw;
@@ -15,6 +15,7 @@ use plume_core::field::Element;
 use crate::handle::{
     arg_slice, arg_str, check_out, free_handle, into_handle, write_out, Fail, FfiResult, LastError,
 };
+use crate::insitu::profile::RegionCallbacks;
 use crate::insitu::Session;
 use crate::panic::boundary;
 use crate::status::plume_status::{self, PLUME_ERR_MPI, PLUME_ERR_PANIC};
@@ -203,6 +204,37 @@ pub unsafe extern "C" fn plume_session_end_step(session: *mut plume_session) -> 
         PLUME_ERR_PANIC,
         std::panic::AssertUnwindSafe(|| {
             with_session(session, |s| s.end_step().map(|_| ()).map_err(Fail::from))
+        }),
+    )
+}
+
+/// A solver's region callback (`plume_session_set_regions`): `name` is a static
+/// NUL-terminated region name (`plume.copy`, `plume.label`, `plume.compress`, `plume.wait`,
+/// `plume.write`), `user_data` what the solver registered.
+#[allow(non_camel_case_types)]
+pub type plume_region_fn = Option<unsafe extern "C" fn(name: *const c_char, user_data: *mut c_void)>;
+
+/// Sets the solver's region callbacks: every stage of `put` and `plume_session_end_step`
+/// calls `begin(name, user_data)` when it starts and `end(name, user_data)` when it ends
+/// (also when it fails), properly nested, on the calling rank, so a solver can forward
+/// Plume's regions to Caliper (`cali_begin_region`) or NVTX (`nvtxRangePushA`). Either may
+/// be NULL; both NULL removes them. The callbacks must not call back into this session.
+/// Local. Not thread-safe: one thread per session.
+#[no_mangle]
+pub unsafe extern "C" fn plume_session_set_regions(
+    session: *mut plume_session,
+    begin: plume_region_fn,
+    end: plume_region_fn,
+    user_data: *mut c_void,
+) -> plume_status {
+    boundary(
+        PLUME_ERR_PANIC,
+        std::panic::AssertUnwindSafe(|| {
+            with_session(session, |s| {
+                let set = begin.is_some() || end.is_some();
+                s.set_regions(set.then_some(RegionCallbacks { begin, end, user_data }));
+                Ok(())
+            })
         }),
     )
 }

@@ -217,3 +217,74 @@ print(f"{len(files)} complete steps, {len(glob.glob(os.path.join(out, '.step_*.t
         .count();
     assert!(n_final < 400, "the job was not killed mid-run: {text}");
 }
+
+#[test]
+fn profile_csv_trace_and_region_callbacks() {
+    let root = scratch("profile");
+    let deck = root.join("plume.cfg");
+    std::fs::write(
+        &deck,
+        "plume.mode = pw_rel\nplume.error_bound = 1e-2\nplume.label = on\nplume.profile = on\n",
+    )
+    .expect("deck");
+    let out = root.join("o");
+    let steps = 2usize;
+    let text = ok(&mpirun(
+        2,
+        &[out.to_str().unwrap(), "16", "12", "4", "2", "1", deck.to_str().unwrap(), "--regions"],
+    ));
+    // 6 fields put (copy) + label, compress, wait, write, per step, on every rank; nested.
+    let per_rank = steps * (6 + 4);
+    for rank in 0..2 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("regions {rank} ")))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            line.contains(&format!("begins {per_rank} ends {per_rank} max_depth 1 mismatched 0 ")),
+            "{line}"
+        );
+        assert!(
+            line.ends_with("names plume.compress,plume.copy,plume.label,plume.wait,plume.write"),
+            "{line}"
+        );
+    }
+
+    let csv = std::fs::read_to_string(out.join("profile.csv")).expect("profile.csv");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(rows[0].starts_with("rank,copy_s,label_s,compress_s,wait_s,write_s,total_s"), "{csv}");
+    for (r, row) in rows[1..].iter().enumerate() {
+        let v: Vec<f64> = row.split(',').map(|x| x.parse().expect("number")).collect();
+        assert_eq!(v[0] as usize, r);
+        assert_eq!(v[10] as usize, steps, "{row}");
+        assert!(
+            v[1..6].iter().all(|&s| s >= 0.0) && (v[6] - v[1..6].iter().sum::<f64>()).abs() < 1e-9,
+            "{row}"
+        );
+    }
+
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("trace.json")).expect("trace.json"))
+            .expect("JSON");
+    let events = trace["traceEvents"].as_array().expect("traceEvents");
+    for rank in 0..2u64 {
+        let mut mine: Vec<&serde_json::Value> =
+            events.iter().filter(|e| e["ph"] == "X" && e["pid"].as_u64() == Some(rank)).collect();
+        let stages = mine.iter().filter(|e| e["name"] != "solver").count();
+        assert_eq!(stages, per_rank, "rank {rank}");
+        assert_eq!(mine.iter().filter(|e| e["name"] == "solver").count(), steps - 1, "rank {rank}");
+        assert!(events.iter().any(|e| e["ph"] == "M"
+            && e["pid"].as_u64() == Some(rank)
+            && e["args"]["name"] == format!("rank {rank}")));
+        // One thread of non-overlapping events (to the microsecond rounding).
+        mine.sort_by(|a, b| a["ts"].as_f64().unwrap().total_cmp(&b["ts"].as_f64().unwrap()));
+        for w in mine.windows(2) {
+            let end = w[0]["ts"].as_f64().unwrap() + w[0]["dur"].as_f64().unwrap();
+            assert!(w[1]["ts"].as_f64().unwrap() >= end - 1.0, "overlap: {} then {}", w[0], w[1]);
+        }
+        assert!(mine[0]["ts"].as_f64().unwrap() >= 0.0);
+        let last_step = mine.iter().filter_map(|e| e["args"]["step"].as_i64()).max();
+        assert_eq!(last_step, Some(10 * (steps as i64 - 1)));
+    }
+}

@@ -278,16 +278,18 @@ fn import(b: &BlastnetSource, out: &Path) -> Result<Vec<RunAt>> {
     cmd.args(&b.import_args);
     println!("experiment: importing {} ({cmd:?})", b.dir.display());
     run_logged(cmd, "plume import blastnet", &out.join("import.log"))?;
+    // This import's catalogs, as its report lists them.
+    let report_path = dest.join("import.json");
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&report_path)
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", report_path.display())))?,
+    )
+    .map_err(|e| Error::invalid(format!("{}: {e}", report_path.display())))?;
     let mut runs = Vec::new();
-    for entry in
-        std::fs::read_dir(&dest).map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", dest.display())))?
-    {
-        let path = entry.map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", dest.display())))?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        if name.starts_with("catalog-") && name.ends_with(".toml") {
-            let bound = Catalog::load(&path)?.snapshot[0].bound;
-            runs.push(RunAt { bound, path });
-        }
+    for name in report["catalogs"].as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
+        let path = dest.join(name);
+        let bound = Catalog::load(&path)?.snapshot[0].bound;
+        runs.push(RunAt { bound, path });
     }
     runs.sort_by(|a, b| a.bound.total_cmp(&b.bound));
     if runs.first().is_none_or(|r| r.bound != 0.0) || runs.len() != b.bounds.len() + 1 {

@@ -21,11 +21,13 @@
 //! | `label` | `on`/`off` (`true`/`false`, `1`/`0`, `yes`/`no`) | `off` |
 //! | `output` | a path | `plume_out/` |
 //! | `disable` | boolean | `off` |
+//! | `profile` | boolean: the session also writes `<output>/profile.csv` (every rank's counters) and `<output>/trace.json` (Chrome/Perfetto trace, pid = rank) | `off` |
 //! | `field.<NAME>.mode`, `field.<NAME>.error_bound`, `field.<NAME>.encoding` | per-field overrides | the global value |
 //! | `label.<param>` (`eps_z`, `h2o_frac`, `h2o_ref`, `grad_h2o_min`, `flame_rule`, `fi_threshold`, `fi_grad_min`) | the labeler's thresholds ([`LabelParams`]) | [`LabelParams::default`] |
 //!
 //! Environment: `PLUME_MODE`, `PLUME_ERROR_BOUND`, `PLUME_ENCODING`, `PLUME_BLOCK_DIMS`,
-//! `PLUME_ZSTD_LEVEL`, `PLUME_FIELDS`, `PLUME_LABEL`, `PLUME_OUTPUT`, `PLUME_DISABLE`, and
+//! `PLUME_ZSTD_LEVEL`, `PLUME_FIELDS`, `PLUME_LABEL`, `PLUME_OUTPUT`, `PLUME_DISABLE`,
+//! `PLUME_PROFILE`, and
 //! `PLUME_CONFIG=path` (a deck loaded at the deck level). Other `PLUME_*` variables are not
 //! options (test harnesses set some) and are ignored.
 
@@ -101,6 +103,7 @@ const KEYS: &[(&str, Kind, &str)] = &[
     ("label", Kind::Bool, "off"),
     ("output", Kind::Path, "plume_out/"),
     ("disable", Kind::Bool, "off"),
+    ("profile", Kind::Bool, "off"),
 ];
 
 /// Keys a `field.<NAME>.` prefix may override.
@@ -262,6 +265,8 @@ pub struct Settings {
     pub output: String,
     /// `PLUME_DISABLE=1` / `disable = on`: the session does nothing.
     pub disable: bool,
+    /// `profile = on`: the session writes its per-rank CSV and trace into `output`.
+    pub profile: bool,
     /// The labeler's thresholds (`label.<name>` keys over [`LabelParams::default`]).
     pub label_params: LabelParams,
     /// Per-field overrides: field name to (bound, encoding).
@@ -400,6 +405,7 @@ impl Config {
         let label = parse_bool(&value("label")?.0).unwrap_or(false);
         let output = value("output")?.0;
         let disable = parse_bool(&value("disable")?.0).unwrap_or(false);
+        let profile = parse_bool(&value("profile")?.0).unwrap_or(false);
 
         let mut label_params = LabelParams::default();
         for name in LabelParams::NAMES {
@@ -454,6 +460,7 @@ impl Config {
             label,
             output,
             disable,
+            profile,
             label_params,
             per_field,
             effective,

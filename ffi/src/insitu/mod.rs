@@ -211,8 +211,16 @@ impl Session {
             Ok(())
         };
         agree(&comm, made, "output directory")?;
-        let profile = Profile::new(comm.rank());
+        // Trace times count from here on every rank (FORMAT.md: clocks aligned at a barrier).
+        comm.barrier();
+        let profile = Profile::new(comm.rank(), Instant::now());
         Ok(Session { comm, settings, out_dir, step: None, profile, finished: false })
+    }
+
+    /// Sets (or with `None`, clears) the solver's region callbacks: each stage (copy, label,
+    /// compress, wait, write) calls `begin` and `end` with its name (`plume.copy`, ...).
+    pub fn set_regions(&mut self, regions: Option<profile::RegionCallbacks>) {
+        self.profile.set_regions(regions);
     }
 
     /// The effective settings (identical on every rank).
@@ -231,7 +239,7 @@ impl Session {
         if self.step.is_some() {
             return Err(Error::invalid(format!("begin_step({step}): step {} is still open", self.step_no())));
         }
-        self.profile.begin_step();
+        self.profile.begin_step(step);
         self.step = Some(StepState { step, time, fields: Vec::new() });
         Ok(())
     }
@@ -258,7 +266,6 @@ impl Session {
         order: Order,
         ghost: usize,
     ) -> Result<()> {
-        let t0 = Instant::now();
         let Some(state) = self.step.as_mut() else {
             return Err(Error::invalid(format!("put('{name}'): no step is open (call begin_step)")));
         };
@@ -280,6 +287,7 @@ impl Session {
                 values.len()
             )));
         }
+        let region = self.profile.begin(Stage::Copy);
         let interior = block.copy_interior(values);
         let ghosted = (self.settings.label && LABEL_FIELDS.contains(&name))
             .then(|| values.iter().map(|v| v.to_f64()).collect::<Vec<f64>>());
@@ -290,7 +298,7 @@ impl Session {
             interior: Arc::new(interior),
             ghosted,
         });
-        self.profile.add(Stage::Copy, t0.elapsed().as_secs_f64());
+        self.profile.end(region);
         Ok(())
     }
 
@@ -328,13 +336,13 @@ impl Session {
         }
 
         // Label.
-        let t = Instant::now();
+        let region = self.profile.begin(Stage::Label);
         let labels = agree(&self.comm, self.label(&state), "label")?;
         let labels = all_ok(&self.comm, labels.is_some()).then_some(labels).flatten();
-        self.profile.add(Stage::Label, t.elapsed().as_secs_f64());
+        self.profile.end(region);
 
         // Compress every field's interior (the bound made global first).
-        let t = Instant::now();
+        let region = self.profile.begin(Stage::Compress);
         let mut streams = Vec::new();
         let mut local_stats = Vec::new();
         for f in &state.fields {
@@ -344,15 +352,15 @@ impl Session {
             streams.push((opts, Arc::new(stream)));
             local_stats.push(stats);
         }
-        self.profile.add(Stage::Compress, t.elapsed().as_secs_f64());
+        self.profile.end(region);
 
         // Write the snapshot.
         let final_path = self.out_dir.join(format!("step_{:08}.h5", state.step));
         let tmp_path = self.out_dir.join(format!(".step_{:08}.h5.tmp", state.step));
-        let t = Instant::now();
+        let region = self.profile.begin(Stage::Wait);
         self.comm.barrier();
-        self.profile.add(Stage::Wait, t.elapsed().as_secs_f64());
-        let t = Instant::now();
+        self.profile.end(region);
+        let region = self.profile.begin(Stage::Write);
         let mut reports = Vec::new();
         for ((f, (opts, _)), st) in state.fields.iter().zip(&streams).zip(&local_stats) {
             reports.push(self.reduce_report(f, opts, st));
@@ -390,7 +398,7 @@ impl Session {
         if self.comm.rank() == 0 {
             catalog::append(&self.out_dir, &report)?;
         }
-        self.profile.add(Stage::Write, t.elapsed().as_secs_f64());
+        self.profile.end(region);
         let bytes_in: u64 = state.fields.iter().map(|f| f.interior.len() as u64).sum();
         let bytes_out: u64 = streams.iter().map(|(_, s)| s.len() as u64).sum();
         self.profile.end_step(bytes_in, bytes_out);
@@ -529,8 +537,9 @@ impl Session {
         if self.comm.rank() == 0 && !self.settings.disable {
             eprint!("{table}");
         }
-        if let Ok(path) = std::env::var("PLUME_PROFILE_CSV") {
-            self.profile.write_csv(&self.comm, Path::new(&path))?;
+        if self.settings.profile && !self.settings.disable {
+            self.profile.write_csv(&self.comm, &self.out_dir.join("profile.csv"))?;
+            self.profile.write_trace(&self.comm, &self.out_dir.join("trace.json"))?;
         }
         r
     }

@@ -1,9 +1,16 @@
 //! Always-on per-rank counters: seconds per stage, bytes in and out, steps, and the solver's
 //! own time between `end_step` and the next `begin_step` (so overhead = Plume's time / the
 //! solver's). [`Profile::reduce`] gives rank 0 a min / mean / max table over ranks with the
-//! load balance (mean / max); `PLUME_PROFILE_CSV=<path>` makes every rank's row land in one
-//! CSV (gathered to rank 0).
+//! load balance (mean / max); with `profile = on` every rank's row lands in one CSV and
+//! every stage of every step in one Chrome/Perfetto trace (both gathered to rank 0).
+//!
+//! Each stage is a [`Region`]: a `tracing` span (`plume.copy`, `plume.label`, ...; free
+//! without a subscriber), the solver's region callbacks if it set some (to forward regions
+//! to Caliper or NVTX), and a trace event. Trace times are microseconds since the session
+//! started, taken on every rank right after a barrier, so ranks line up to within the
+//! barrier's exit skew.
 
+use std::ffi::{c_char, c_void, CStr};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
@@ -28,11 +35,50 @@ pub enum Stage {
 }
 
 const STAGES: [&str; 5] = ["copy", "label", "compress", "wait", "write"];
+/// The region names the callbacks and the trace get (NUL-terminated for C).
+const REGION_NAMES: [&CStr; 5] =
+    [c"plume.copy", c"plume.label", c"plume.compress", c"plume.wait", c"plume.write"];
 /// Columns: the stages, then total, solver, bytes_in, bytes_out, steps.
 const N: usize = 10;
+/// Trace event fields: stage (5 = the solver), step, start and duration in microseconds.
+const EVENT: usize = 4;
+
+/// A solver's region callback: `(name, user_data)`, `name` a NUL-terminated static string.
+pub type RegionFn = unsafe extern "C" fn(name: *const c_char, user_data: *mut c_void);
+
+/// Region callbacks the solver set (C ABI `plume_session_set_regions`).
+#[derive(Debug, Clone, Copy)]
+pub struct RegionCallbacks {
+    /// Called when a stage begins.
+    pub begin: Option<RegionFn>,
+    /// Called when it ends.
+    pub end: Option<RegionFn>,
+    /// Passed back to both.
+    pub user_data: *mut c_void,
+}
+
+/// An open stage: see the module docs. End it with [`Profile::end`]; dropped without (an
+/// error on the way), it still calls the end callback, so the solver's regions stay nested.
+#[must_use = "end the region with Profile::end"]
+#[derive(Debug)]
+pub struct Region {
+    stage: Stage,
+    start: Instant,
+    regions: Option<RegionCallbacks>,
+    _span: tracing::span::EnteredSpan,
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        if let Some(RegionCallbacks { end: Some(f), user_data, .. }) = self.regions {
+            // SAFETY: the solver registered `f` for exactly this call (a static name and its pointer).
+            unsafe { f(REGION_NAMES[self.stage as usize].as_ptr(), user_data) };
+        }
+    }
+}
 
 /// One rank's counters.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Profile {
     rank: i32,
     secs: [f64; 5],
@@ -41,11 +87,17 @@ pub struct Profile {
     bytes_out: u64,
     steps: u64,
     last_end: Option<Instant>,
+    step: i64,
+    /// The trace's time origin.
+    origin: Instant,
+    /// Flat [`EVENT`]-tuples.
+    events: Vec<f64>,
+    regions: Option<RegionCallbacks>,
 }
 
 impl Profile {
-    /// Zeroed counters of `rank`.
-    pub fn new(rank: i32) -> Self {
+    /// Zeroed counters of `rank`; trace times count from `origin`.
+    pub fn new(rank: i32, origin: Instant) -> Self {
         Profile {
             rank,
             secs: [0.0; 5],
@@ -54,19 +106,49 @@ impl Profile {
             bytes_out: 0,
             steps: 0,
             last_end: None,
+            step: -1,
+            origin,
+            events: Vec::new(),
+            regions: None,
         }
     }
 
-    /// Adds `secs` to a stage.
-    pub fn add(&mut self, stage: Stage, secs: f64) {
-        self.secs[stage as usize] += secs;
+    /// Sets (or with `None`, clears) the solver's region callbacks.
+    pub fn set_regions(&mut self, regions: Option<RegionCallbacks>) {
+        self.regions = regions;
     }
 
-    /// A step begins: the time since the last `end_step` was the solver's.
-    pub fn begin_step(&mut self) {
+    fn event(&mut self, stage: usize, start: Instant, secs: f64) {
+        let at = start.saturating_duration_since(self.origin).as_secs_f64();
+        self.events.extend_from_slice(&[stage as f64, self.step as f64, at * 1e6, secs * 1e6]);
+    }
+
+    /// Opens `stage`: enters its span and calls the solver's begin callback.
+    pub fn begin(&self, stage: Stage) -> Region {
+        let span = tracing::info_span!("plume", stage = STAGES[stage as usize], step = self.step).entered();
+        if let Some(RegionCallbacks { begin: Some(f), user_data, .. }) = self.regions {
+            // SAFETY: the solver registered `f` for exactly this call (a static name and its pointer).
+            unsafe { f(REGION_NAMES[stage as usize].as_ptr(), user_data) };
+        }
+        Region { stage, start: Instant::now(), regions: self.regions, _span: span }
+    }
+
+    /// Closes a region: its time counts to its stage and becomes a trace event; then the end
+    /// callback runs (when `region` drops).
+    pub fn end(&mut self, region: Region) {
+        let secs = region.start.elapsed().as_secs_f64();
+        self.secs[region.stage as usize] += secs;
+        self.event(region.stage as usize, region.start, secs);
+    }
+
+    /// Step `step` begins: the time since the last `end_step` was the solver's.
+    pub fn begin_step(&mut self, step: i64) {
         if let Some(t) = self.last_end {
-            self.solver_secs += t.elapsed().as_secs_f64();
+            let secs = t.elapsed().as_secs_f64();
+            self.solver_secs += secs;
+            self.event(5, t, secs);
         }
+        self.step = step;
     }
 
     /// A step ended.
@@ -135,6 +217,49 @@ impl Profile {
             if smean > 0.0 { 100.0 * col(5).1 / smean } else { 0.0 },
         );
         s
+    }
+
+    /// Writes every rank's events to `path` as a Chrome trace (JSON; open it in Perfetto or
+    /// chrome://tracing): one process per rank (pid = rank), one complete event (`ph: X`)
+    /// per stage per step, the solver's time between steps as `solver`. Rank 0 writes;
+    /// collective.
+    pub fn write_trace(&self, comm: &SimpleCommunicator, path: &Path) -> Result<()> {
+        let counts: Vec<i32> = {
+            let mut c = vec![0i32; comm.size() as usize];
+            comm.all_gather_into(&(self.events.len() as i32), &mut c[..]);
+            c
+        };
+        let displs: Vec<i32> =
+            counts.iter().scan(0, |acc, &c| Some(std::mem::replace(acc, *acc + c))).collect();
+        let mut all = vec![0f64; counts.iter().map(|&c| c as usize).sum()];
+        {
+            let mut part = mpi::datatype::PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
+            comm.all_gather_varcount_into(&self.events[..], &mut part);
+        }
+        if self.rank != 0 {
+            return Ok(());
+        }
+        let mut s = String::from("{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n");
+        for r in 0..counts.len() {
+            let _ = writeln!(
+                s,
+                "{{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": {r}, \"args\": {{\"name\": \"rank {r}\"}}}},"
+            );
+        }
+        for (r, (&c, &d)) in counts.iter().zip(&displs).enumerate() {
+            for e in all[d as usize..(d + c) as usize].chunks_exact(EVENT) {
+                let name = STAGES.get(e[0] as usize).copied().unwrap_or("solver");
+                let _ = writeln!(
+                    s,
+                    "{{\"name\": \"{name}\", \"cat\": \"plume\", \"ph\": \"X\", \"pid\": {r}, \"tid\": 0, \
+                     \"ts\": {:.3}, \"dur\": {:.3}, \"args\": {{\"step\": {}}}}},",
+                    e[2], e[3], e[1] as i64
+                );
+            }
+        }
+        // JSON allows no trailing comma: close with a last metadata record.
+        s.push_str("{\"name\": \"plume\", \"ph\": \"M\", \"pid\": 0, \"args\": {}}\n]}\n");
+        std::fs::write(path, s).map_err(|e| Error::io(path, e))
     }
 
     /// Writes every rank's row to `path` (rank 0 writes; collective).
