@@ -25,6 +25,7 @@ mod ls;
 mod output;
 mod progress;
 mod render;
+mod report;
 mod synth;
 
 use std::process::ExitCode;
@@ -78,6 +79,9 @@ enum Command {
     /// Convert a dataset into Plume streams and trainer catalogs (`import blastnet DIR`:
     /// Bilger's Z from the species, labels on the clean fields, PW_REL sets).
     Import(import::ImportArgs),
+    /// The per-rank profile of an in-situ run (`profile = on`): a table, profile.png and
+    /// timeline.png from DIR/profile.csv and DIR/trace.json.
+    Report(report::ReportArgs),
     /// The study's experiment from one deck: import or solver runs, one training per bound
     /// and scenario under mpirun, the report (runs `plume-train experiment`).
     Experiment(experiment::ExperimentArgs),
@@ -97,6 +101,7 @@ fn run(cli: &Cli) -> CliResult<()> {
         Command::Ls(a) => ls::run(a),
         Command::Import(a) => import::run(a),
         Command::Experiment(a) => experiment::run(a),
+        Command::Report(a) => report::run(a),
     }
 }
 

@@ -3,9 +3,9 @@
 //! a second operand, side-by-side panels original | decompressed | difference (for labels:
 //! original | recomputed | mismatch, changed cells in black).
 
-mod canvas;
+pub(crate) mod canvas;
 mod colormap;
-mod font;
+pub(crate) mod font;
 
 use std::path::{Path, PathBuf};
 
