@@ -176,7 +176,11 @@ pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<
         }
         bound => {
             let eb = bound.abs_bound(range).filter(|e| e.is_finite()).unwrap_or(0.0);
-            QuantizerParams::Linear { abs_bound: eb, step: 2.0 * eb, offset }
+            if eb == 0.0 && field.dtype() == DType::F32 {
+                QuantizerParams::Bits // lossless: bit patterns predicted and context-coded
+            } else {
+                QuantizerParams::Linear { abs_bound: eb, step: 2.0 * eb, offset }
+            }
         }
     };
     let mut header = Header {
@@ -256,11 +260,12 @@ pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<
     let report = CompressReport {
         abs_bound: match plan.quantizer {
             QuantizerParams::Linear { abs_bound, .. } => Some(abs_bound),
+            QuantizerParams::Bits => Some(0.0),
             QuantizerParams::Log { .. } => None,
         },
         pw_rel_bound: match plan.quantizer {
             QuantizerParams::Log { rel_bound, .. } => Some(rel_bound),
-            QuantizerParams::Linear { .. } => None,
+            QuantizerParams::Linear { .. } | QuantizerParams::Bits => None,
         },
         psnr_db: psnr_reached,
         n_outliers: compressed.n_outliers,

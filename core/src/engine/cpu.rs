@@ -18,7 +18,7 @@ use crate::field::{AnyField, AnyValuesMut, Element};
 use crate::format::{block, ByteReader, Encoding, QuantizerParams, StreamLayout};
 use crate::lossless::{LosslessCodec, ZstdLossless};
 use crate::predict::{closed_loop, estimated_bits, PredictorKind};
-use crate::quantize::{quantize_run, LinearQuantizer, LogQuantizer, Quantizer};
+use crate::quantize::{quantize_run, BitsQuantizer, LinearQuantizer, LogQuantizer, Quantizer};
 
 /// The CPU engine. Uses the current rayon thread pool (install one to set the threads).
 #[derive(Debug, Clone, Copy, Default)]
@@ -206,16 +206,21 @@ fn compress_with<T: Element, Q: Quantizer>(
                 })
                 .collect();
             // per-block histograms merged in block order: deterministic on any thread count
-            let hist = predicted
-                .par_iter()
-                .map(|p| Histogram::of(&p.residuals))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .fold(Histogram::default(), Histogram::merge);
+            let hist = || {
+                predicted
+                    .par_iter()
+                    .map(|p| Histogram::of(&p.residuals))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .fold(Histogram::default(), Histogram::merge)
+            };
             let zstd = ZstdLossless { level: plan.zstd_level };
             let n_outliers: usize = predicted.iter().map(|p| p.outliers.len()).sum();
             let few_outliers = (n_outliers as f64) < CONTEXT_CODER_MAX_OUTLIER_SHARE * values.len() as f64;
-            let (blocks, codebook) = if hist.entropy_bits() < CONTEXT_CODER_MAX_BITS && few_outliers {
+            let hist = (!quantizer.context_coded()).then(hist);
+            let context =
+                hist.as_ref().is_none_or(|h| h.entropy_bits() < CONTEXT_CODER_MAX_BITS && few_outliers);
+            let (blocks, codebook) = if context {
                 let blocks = predicted
                     .par_iter()
                     .enumerate()
@@ -229,7 +234,7 @@ fn compress_with<T: Element, Q: Quantizer>(
                     .collect();
                 (blocks, Vec::new())
             } else {
-                let code = HuffmanEncoder::from_histogram(&hist);
+                let code = HuffmanEncoder::from_histogram(&hist.unwrap_or_default());
                 let blocks = predicted
                     .par_iter()
                     .map(|p| {
@@ -260,6 +265,7 @@ fn compress_typed<T: Element>(values: &[T], storage_dims: &[usize], plan: &Plan)
         QuantizerParams::Log { rel_bound, step, lmin } => {
             compress_with(values, &grid, &LogQuantizer::from_stream(rel_bound, step, lmin), plan)
         }
+        QuantizerParams::Bits => compress_with(values, &grid, &BitsQuantizer, plan),
     }
 }
 
@@ -468,6 +474,7 @@ fn decompress_typed<T: Element>(
         QuantizerParams::Log { rel_bound, step, lmin } => {
             decompress_with(stream, layout, region, &LogQuantizer::from_stream(rel_bound, step, lmin), out)
         }
+        QuantizerParams::Bits => decompress_with(stream, layout, region, &BitsQuantizer, out),
     }
 }
 

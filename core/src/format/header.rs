@@ -72,6 +72,9 @@ pub enum QuantizerParams {
         /// log2 of the smallest magnitude.
         lmin: f64,
     },
+    /// Lossless f32 (version >= 4): the code is the value's bit pattern in value order
+    /// ([`crate::quantize::BitsQuantizer`]); `x' = x` bit for bit.
+    Bits,
 }
 
 /// The decoded fixed header.
@@ -145,6 +148,7 @@ impl Header {
         let (qcode, a, b, c) = match self.quantizer {
             QuantizerParams::Linear { abs_bound, step, offset } => (1u8, abs_bound, step, offset),
             QuantizerParams::Log { rel_bound, step, lmin } => (2u8, rel_bound, step, lmin),
+            QuantizerParams::Bits => (3u8, 0.0, 0.0, 0.0),
         };
         out.push(qcode);
         out.extend_from_slice(&0u32.to_le_bytes());
@@ -276,7 +280,18 @@ impl StreamLayout {
                 QuantizerParams::Linear { abs_bound: a, step: b, offset: c }
             }
             (2, BoundMode::PwRel) => QuantizerParams::Log { rel_bound: a, step: b, lmin: c },
-            _ => return Err(field_err(11, "quantizer (for this bound mode)", qcode)),
+            (3, BoundMode::Abs | BoundMode::Rel | BoundMode::Psnr | BoundMode::TargetRatio)
+                if version >= 4 && dtype == DType::F32 && [a, b, c].iter().all(|v| v.to_bits() == 0) =>
+            {
+                QuantizerParams::Bits
+            }
+            _ => {
+                return Err(field_err(
+                    11,
+                    "quantizer (for this bound mode, dtype and version; 3 needs f32, version >= 4, constants +0.0)",
+                    qcode,
+                ))
+            }
         };
         if encoding == Encoding::Labels
             && (mode != BoundMode::Abs

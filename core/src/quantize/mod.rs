@@ -3,9 +3,11 @@
 //! losslessly by the caller). The encoder reconstructs each value exactly as the decoder
 //! will and checks the bound on that reconstruction, so the bound holds for every value.
 
+mod bits;
 mod linear;
 mod log;
 
+pub use bits::BitsQuantizer;
 pub use linear::LinearQuantizer;
 pub use log::LogQuantizer;
 
@@ -26,6 +28,12 @@ pub trait Quantizer: Sync + Send {
     /// This quantizer as a linear one, for the closed-loop predictor (`None` for others).
     fn as_linear(&self) -> Option<&LinearQuantizer> {
         None
+    }
+    /// Whether `ratio` always codes this quantizer's residuals with the context coder:
+    /// [`BitsQuantizer`]'s are bit-pattern differences, wide and many-valued, which its
+    /// bit-length binarisation codes well and Huffman (with escapes) would not.
+    fn context_coded(&self) -> bool {
+        false
     }
 }
 

@@ -75,6 +75,7 @@ fn quantizer_row(q: &QuantizerParams) -> QuantizerRow {
         QuantizerParams::Log { rel_bound, step, lmin } => {
             ("log", None, Some(rel_bound), step, None, Some(lmin))
         }
+        QuantizerParams::Bits => ("bits (lossless f32)", Some(0.0), None, 0.0, None, None),
     }
 }
 

@@ -405,7 +405,7 @@ impl CudaEngine {
         let mut st = self.lock()?;
         let ws = &mut st.ws;
         let g = Geometry::new(storage, &plan.block_dims, n_blocks);
-        let (q, log) = Quant::of(&plan.quantizer);
+        let (q, log) = Quant::of(&plan.quantizer)?;
         let v = variant(log, dtype);
         let value_bytes = dtype.size_bytes() as u32;
         let version = crate::format::FORMAT_VERSION as u32;
@@ -559,7 +559,7 @@ impl CudaEngine {
         let ws = &mut st.ws;
         let n_sel = sel.len();
         let g = Geometry::new(&storage, &h.block_dims, n_sel);
-        let (q, log) = Quant::of(&h.quantizer);
+        let (q, log) = Quant::of(&h.quantizer)?;
         let v = variant(log, dtype);
         let version = h.version as u32;
         let vb = value_bytes as u32;

@@ -81,14 +81,20 @@ pub struct Quant {
 unsafe impl DeviceRepr for Quant {}
 
 impl Quant {
-    /// The constants of `q`, and whether it is the log quantizer.
-    pub fn of(q: &QuantizerParams) -> (Quant, bool) {
-        let (bound, step, base, log) = match *q {
-            QuantizerParams::Linear { abs_bound, step, offset } => (abs_bound, step, offset, false),
-            QuantizerParams::Log { rel_bound, step, lmin } => (rel_bound, step, lmin, true),
-        };
+    /// The constants of `q`, and whether it is the log quantizer. The kernels have no
+    /// lossless (bits) quantizer: `Unsupported`, so that callers use the CPU engine.
+    pub fn of(q: &QuantizerParams) -> crate::error::Result<(Quant, bool)> {
+        let (bound, step, base, log) =
+            match *q {
+                QuantizerParams::Linear { abs_bound, step, offset } => (abs_bound, step, offset, false),
+                QuantizerParams::Log { rel_bound, step, lmin } => (rel_bound, step, lmin, true),
+                QuantizerParams::Bits => return Err(crate::error::Error::new(
+                    crate::error::ErrorKind::Unsupported,
+                    "the CUDA engine has no lossless (bits) quantizer (f32 at bound 0): use the CPU engine",
+                )),
+            };
         let inv_step = if step > 0.0 && step.is_finite() { 1.0 / step } else { 0.0 };
-        (Quant { bound, step, base, inv_step }, log)
+        Ok((Quant { bound, step, base, inv_step }, log))
     }
 }
 
@@ -172,10 +178,12 @@ mod tests {
 
     #[test]
     fn inverse_step_is_the_cpu_quantizers() {
-        let (q, log) = Quant::of(&QuantizerParams::Linear { abs_bound: 0.0, step: 0.0, offset: 1.0 });
+        let (q, log) =
+            Quant::of(&QuantizerParams::Linear { abs_bound: 0.0, step: 0.0, offset: 1.0 }).unwrap();
         assert!(!log);
         assert_eq!(q.inv_step, 0.0);
-        let (q, log) = Quant::of(&QuantizerParams::Log { rel_bound: 0.01, step: 0.3, lmin: -3.0 });
+        let (q, log) = Quant::of(&QuantizerParams::Log { rel_bound: 0.01, step: 0.3, lmin: -3.0 }).unwrap();
+        assert!(Quant::of(&QuantizerParams::Bits).is_err());
         assert!(log);
         assert_eq!(q.inv_step, 1.0 / 0.3);
     }
