@@ -623,14 +623,22 @@ pub fn write(r: &Report, out: &Path) -> Result<Vec<PathBuf>> {
         written.push(p);
         Ok(())
     };
+    // Figure 3: each field's ratio, then the whole files' (black).
     let ratio_groups: Vec<Vec<Option<f64>>> = r
         .cases
         .iter()
         .map(|c| {
-            field_names.iter().map(|n| c.fields.iter().find(|f| &f.name == n).map(|f| f.ratio)).collect()
+            field_names
+                .iter()
+                .map(|n| c.fields.iter().find(|f| &f.name == n).map(|f| f.ratio))
+                .chain([Some(c.file_ratio)])
+                .collect()
         })
         .collect();
-    save(figures::grouped_bars(&ratio_groups, &FIELD_COLOURS, &labels, 1.0), "ratio.png")?;
+    let mut ratio_colours: Vec<[u8; 3]> =
+        (0..field_names.len()).map(|i| FIELD_COLOURS[i % FIELD_COLOURS.len()]).collect();
+    ratio_colours.push([0, 0, 0]);
+    save(figures::grouped_bars(&ratio_groups, &ratio_colours, &labels, 1.0), "ratio.png")?;
     let per_field = |get: &dyn Fn(&FieldSummary) -> Option<f64>| -> Vec<Vec<Option<f64>>> {
         r.cases
             .iter()
@@ -855,7 +863,8 @@ fn render(r: &Report, field_names: &[String], panels: &[(String, String)]) -> (S
     d.fig(
         "ratio.png",
         &format!(
-            "Compression ratio per field (bars: {}) for each bound (x, left to right as in the table).",
+            "Compression ratio per field (bars: {}; black: the whole files) for each bound (x, left to right \
+             as in the table).",
             legend.join(", ")
         ),
     );
