@@ -181,11 +181,19 @@ impl ExperimentConfig {
                 }
             }
             (None, false) => {
-                if !c.source.run.iter().any(|r| r.bound == 0.0) {
+                let mut bounds: Vec<f64> = c.source.run.iter().map(|r| r.bound).collect();
+                if let Some(b) = bounds.iter().find(|b| !(b.is_finite() && **b >= 0.0)) {
+                    return Err(invalid(path, format!("[[source.run]]: bound {b} is not a bound >= 0")));
+                }
+                bounds.sort_by(f64::total_cmp);
+                if bounds[0] != 0.0 {
                     return Err(invalid(
                         path,
                         "[[source.run]]: no run with bound = 0 (the lossless reference)",
                     ));
+                }
+                if let Some(w) = bounds.windows(2).find(|w| w[0] == w[1]) {
+                    return Err(invalid(path, format!("[[source.run]]: two runs with bound {}", w[0])));
                 }
             }
         }

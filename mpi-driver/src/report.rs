@@ -807,7 +807,7 @@ fn render(r: &Report, field_names: &[String], panels: &[(String, String)]) -> (S
         );
     }
 
-    d.h(2, "Compression in situ");
+    d.h(2, "Compression");
     d.p("Per field over every snapshot of a run: ratio = original bytes / stored bytes (in-situ runs: the \
          HDF5 datasets' storage sizes, filter 32801; stream catalogs: the stream files' sizes), the largest \
          errors, the lowest PSNR and SSIM, all computed from the decoded fields against the clean run's. \

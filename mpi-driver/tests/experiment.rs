@@ -163,10 +163,14 @@ fn blastnet_experiment_runs_end_to_end() {
 #[test]
 fn deck_errors_name_the_key() {
     let dir = scratch("experiment-errors");
-    let cases: [(&str, &str); 5] = [
+    let cases: [(&str, &str); 6] = [
         ("colour = 1\n[source.blastnet]\ndir = \"d\"\n", "colour"),
         ("[source.blastnet]\ndir = \"d\"\n[[source.run]]\nbound = 0.0\ndir = \"r\"\n", "not both"),
         ("[[source.run]]\nbound = 0.1\ndir = \"r\"\n", "bound = 0"),
+        (
+            "[[source.run]]\nbound = 0.0\ndir = \"a\"\n[[source.run]]\nbound = 0.0\ndir = \"b\"\n",
+            "two runs with bound 0",
+        ),
         ("[source.blastnet]\ndir = \"d\"\nbounds = [0.1, 2.0]\n", "source.blastnet.bounds: 2"),
         ("[source.blastnet]\ndir = \"d\"\n[training.data]\ncatalog = \"c.toml\"\n", "training.data.catalog"),
     ];
