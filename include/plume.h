@@ -661,7 +661,10 @@ plume_status plume_session_put_f64(plume_session *session,
  * Closes the open step: labels (when `label = on` and Y_H2, Y_O2, Y_H2O [, Z] were put),
  * compresses every field and writes `<output>/step_<8 digits>.h5` with parallel HDF5, then
  * appends to `<output>/catalog.jsonl`. Collective; any rank's failure fails it on every
- * rank (the file is then not created). Not thread-safe: one thread per session (MPI).
+ * rank (the file is then not created). With `async = on` it returns once the fields are
+ * checked: labels and compression run on a background thread while the solver goes on,
+ * and the step is written by the next `plume_session_end_step` or `plume_session_free`,
+ * which also report its errors. Not thread-safe: one thread per session (MPI).
  */
 plume_status plume_session_end_step(plume_session *session);
 

@@ -53,27 +53,30 @@ pub unsafe extern "C" fn plume_session_new_f(
     deck: *const c_char,
     out: *mut *mut plume_session,
 ) -> plume_status {
-    boundary(PLUME_ERR_PANIC, || {
-        let body = || -> FfiResult<()> {
-            check_out(out, "out")?;
-            let deck = if deck.is_null() { None } else { Some(unsafe { arg_str(deck, "deck") }?) };
-            // SAFETY: MPI is initialised (the caller's contract); the duplicate is ours.
-            let comm = unsafe {
-                let raw = mpi::ffi::RSMPI_Comm_f2c(comm);
-                let mut dup = std::mem::zeroed();
-                if mpi::ffi::MPI_Comm_dup(raw, &mut dup) != 0 {
-                    return Err(Fail::new(PLUME_ERR_MPI, "MPI_Comm_dup failed"));
-                }
-                SimpleCommunicator::from_raw(dup)
+    boundary(
+        PLUME_ERR_PANIC,
+        std::panic::AssertUnwindSafe(|| {
+            let body = || -> FfiResult<()> {
+                check_out(out, "out")?;
+                let deck = if deck.is_null() { None } else { Some(unsafe { arg_str(deck, "deck") }?) };
+                // SAFETY: MPI is initialised (the caller's contract); the duplicate is ours.
+                let comm = unsafe {
+                    let raw = mpi::ffi::RSMPI_Comm_f2c(comm);
+                    let mut dup = std::mem::zeroed();
+                    if mpi::ffi::MPI_Comm_dup(raw, &mut dup) != 0 {
+                        return Err(Fail::new(PLUME_ERR_MPI, "MPI_Comm_dup failed"));
+                    }
+                    SimpleCommunicator::from_raw(dup)
+                };
+                let session = Session::with_comm(comm, deck.map(Path::new))?;
+                let handle = plume_session { session, last_error: LastError::default() };
+                // SAFETY: checked non-NULL.
+                unsafe { write_out(out, into_handle(handle)) };
+                Ok(())
             };
-            let session = Session::with_comm(comm, deck.map(Path::new))?;
-            let handle = plume_session { session, last_error: LastError::default() };
-            // SAFETY: checked non-NULL.
-            unsafe { write_out(out, into_handle(handle)) };
-            Ok(())
-        };
-        NEW_ERROR.with(|e| e.record(body))
-    })
+            NEW_ERROR.with(|e| e.record(body))
+        }),
+    )
 }
 
 /// The message of this thread's most recent failed `plume_session_new*`, or `""`. Never
@@ -88,10 +91,13 @@ pub extern "C" fn plume_session_new_error() -> *const c_char {
 /// session's own thread.
 #[no_mangle]
 pub unsafe extern "C" fn plume_session_last_error(session: *const plume_session) -> *const c_char {
-    boundary(c"internal panic".as_ptr(), || match unsafe { session.as_ref() } {
-        Some(s) => s.last_error.as_ptr(),
-        None => c"session is NULL".as_ptr(),
-    })
+    boundary(
+        c"internal panic".as_ptr(),
+        std::panic::AssertUnwindSafe(|| match unsafe { session.as_ref() } {
+            Some(s) => s.last_error.as_ptr(),
+            None => c"session is NULL".as_ptr(),
+        }),
+    )
 }
 
 fn with_session(
@@ -197,7 +203,10 @@ pub unsafe extern "C" fn plume_session_put_f64(
 /// Closes the open step: labels (when `label = on` and Y_H2, Y_O2, Y_H2O [, Z] were put),
 /// compresses every field and writes `<output>/step_<8 digits>.h5` with parallel HDF5, then
 /// appends to `<output>/catalog.jsonl`. Collective; any rank's failure fails it on every
-/// rank (the file is then not created). Not thread-safe: one thread per session (MPI).
+/// rank (the file is then not created). With `async = on` it returns once the fields are
+/// checked: labels and compression run on a background thread while the solver goes on,
+/// and the step is written by the next `plume_session_end_step` or `plume_session_free`,
+/// which also report its errors. Not thread-safe: one thread per session (MPI).
 #[no_mangle]
 pub unsafe extern "C" fn plume_session_end_step(session: *mut plume_session) -> plume_status {
     boundary(

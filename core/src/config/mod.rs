@@ -21,13 +21,14 @@
 //! | `label` | `on`/`off` (`true`/`false`, `1`/`0`, `yes`/`no`) | `off` |
 //! | `output` | a path | `plume_out/` |
 //! | `disable` | boolean | `off` |
+//! | `async` | boolean: `end_step` returns once the fields are checked; labels and compression run on a background thread while the solver goes on, and the step is written (collectively) by the next `end_step` or by `session_free`. `put` copies the solver's arrays in every mode. | `off` |
 //! | `profile` | boolean: the session also writes `<output>/profile.csv` (every rank's counters) and `<output>/trace.json` (Chrome/Perfetto trace, pid = rank) | `off` |
 //! | `field.<NAME>.mode`, `field.<NAME>.error_bound`, `field.<NAME>.encoding` | per-field overrides | the global value |
 //! | `label.<param>` (`eps_z`, `h2o_frac`, `h2o_ref`, `grad_h2o_min`, `flame_rule`, `fi_threshold`, `fi_grad_min`) | the labeler's thresholds ([`LabelParams`]) | [`LabelParams::default`] |
 //!
 //! Environment: `PLUME_MODE`, `PLUME_ERROR_BOUND`, `PLUME_ENCODING`, `PLUME_BLOCK_DIMS`,
 //! `PLUME_ZSTD_LEVEL`, `PLUME_FIELDS`, `PLUME_LABEL`, `PLUME_OUTPUT`, `PLUME_DISABLE`,
-//! `PLUME_PROFILE`, and
+//! `PLUME_ASYNC`, `PLUME_PROFILE`, and
 //! `PLUME_CONFIG=path` (a deck loaded at the deck level). Other `PLUME_*` variables are not
 //! options (test harnesses set some) and are ignored.
 
@@ -103,6 +104,7 @@ const KEYS: &[(&str, Kind, &str)] = &[
     ("label", Kind::Bool, "off"),
     ("output", Kind::Path, "plume_out/"),
     ("disable", Kind::Bool, "off"),
+    ("async", Kind::Bool, "off"),
     ("profile", Kind::Bool, "off"),
 ];
 
@@ -265,6 +267,8 @@ pub struct Settings {
     pub output: String,
     /// `PLUME_DISABLE=1` / `disable = on`: the session does nothing.
     pub disable: bool,
+    /// `async = on`: labels and compression of a step overlap the solver's next step.
+    pub asynchronous: bool,
     /// `profile = on`: the session writes its per-rank CSV and trace into `output`.
     pub profile: bool,
     /// The labeler's thresholds (`label.<name>` keys over [`LabelParams::default`]).
@@ -406,6 +410,7 @@ impl Config {
         let output = value("output")?.0;
         let disable = parse_bool(&value("disable")?.0).unwrap_or(false);
         let profile = parse_bool(&value("profile")?.0).unwrap_or(false);
+        let asynchronous = parse_bool(&value("async")?.0).unwrap_or(false);
 
         let mut label_params = LabelParams::default();
         for name in LabelParams::NAMES {
@@ -460,6 +465,7 @@ impl Config {
             label,
             output,
             disable,
+            asynchronous,
             profile,
             label_params,
             per_field,

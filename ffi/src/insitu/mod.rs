@@ -30,7 +30,7 @@ use mpi::traits::*;
 use plume_core::codec::{self, CompressOptions};
 use plume_core::config::{Config, Settings};
 use plume_core::field::{AnyField, DType, Element, FieldView, Order, Shape};
-use plume_core::label::{label_field, LabelGrid, SpeciesFields, ZInput};
+use plume_core::label::{label_field, LabelGrid, LabelParams, SpeciesFields, ZInput};
 use plume_core::{Error, ErrorBound, ErrorKind, Result};
 
 pub use block::Block;
@@ -118,6 +118,8 @@ pub struct Session {
     out_dir: PathBuf,
     step: Option<StepState>,
     profile: Profile,
+    /// Async mode: the step being labelled and compressed in the background.
+    pending: Option<std::thread::JoinHandle<LocalDone>>,
     finished: bool,
 }
 
@@ -214,7 +216,13 @@ impl Session {
         // Trace times count from here on every rank (FORMAT.md: clocks aligned at a barrier).
         comm.barrier();
         let profile = Profile::new(comm.rank(), Instant::now());
-        Ok(Session { comm, settings, out_dir, step: None, profile, finished: false })
+        if settings.asynchronous && comm.rank() == 0 && !settings.disable {
+            eprintln!(
+                "plume: asynchronous mode: put copies every field; a step is labelled and compressed in the \
+                 background and written by the next end_step (or session_free)"
+            );
+        }
+        Ok(Session { comm, settings, out_dir, step: None, profile, pending: None, finished: false })
     }
 
     /// Sets (or with `None`, clears) the solver's region callbacks: each stage (copy, label,
@@ -305,7 +313,10 @@ impl Session {
     /// Closes the open step: labels, compresses and writes it. Collective: every rank calls
     /// it, with the same fields (by name, in any order). On success returns what was written
     /// (identical on every rank); any rank's failure fails the call on every rank and the
-    /// step's file is not created.
+    /// step's file is not created. Async mode (`async = on`): the checks run here, labels
+    /// and compression on a background thread (no MPI there), and this call writes the
+    /// *previous* step and returns its report (`None` for the first step); `finish` writes
+    /// the last one.
     pub fn end_step(&mut self) -> Result<Option<StepReport>> {
         let Some(mut state) = self.step.take() else {
             return Err(Error::invalid("end_step: no step is open".to_string()));
@@ -335,24 +346,48 @@ impl Session {
             self.check_global(f)?;
         }
 
-        // Label.
-        let region = self.profile.begin(Stage::Label);
-        let labels = agree(&self.comm, self.label(&state), "label")?;
-        let labels = all_ok(&self.comm, labels.is_some()).then_some(labels).flatten();
-        self.profile.end(region);
+        let opts = state.fields.iter().map(|f| self.effective_options(f)).collect::<Result<Vec<_>>>()?;
+        let work =
+            LocalWork { state, opts, label: self.settings.label.then(|| self.settings.label_params.clone()) };
+        if self.settings.asynchronous {
+            let previous = self.complete_pending()?;
+            self.pending = Some(std::thread::spawn(move || work.run(None)));
+            return Ok(previous);
+        }
+        let done = work.run(Some(&mut self.profile));
+        self.write_step(done).map(Some)
+    }
 
-        // Compress every field's interior (the bound made global first).
-        let region = self.profile.begin(Stage::Compress);
-        let mut streams = Vec::new();
+    /// Async mode: waits for the step the background thread labels and compresses, then
+    /// writes it (collective). `None` when no step is pending.
+    fn complete_pending(&mut self) -> Result<Option<StepReport>> {
+        let Some(handle) = self.pending.take() else { return Ok(None) };
+        let region = self.profile.begin(Stage::Wait);
+        // A panic there is a bug: it goes on as one from this thread (the C ABI's boundary
+        // turns it into PLUME_ERR_PANIC), as it would have in synchronous mode.
+        let done = handle.join().unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+        self.profile.end(region);
+        for (stage, (start, secs)) in [(Stage::Label, done.label_span), (Stage::Compress, done.compress_span)]
+        {
+            self.profile.record_background(stage, done.state.step, start, secs);
+        }
+        self.write_step(done).map(Some)
+    }
+
+    /// The collective half of a step: agree on every rank's labels and streams, reduce the
+    /// reports, write the snapshot (tmp + rename) and the catalog line.
+    fn write_step(&mut self, done: LocalDone) -> Result<StepReport> {
+        let LocalDone { state, opts, labels, streams, .. } = done;
+        let labels = agree(&self.comm, labels, "label")?;
+        let labels = all_ok(&self.comm, labels.is_some()).then_some(labels).flatten();
+        let mut compressed = Vec::new();
         let mut local_stats = Vec::new();
-        for f in &state.fields {
-            let opts = self.effective_options(f)?;
-            let r = compress_block(f, &opts);
+        for ((f, r), opts) in state.fields.iter().zip(streams).zip(opts) {
             let (stream, stats) = agree(&self.comm, r, &format!("compress '{}'", f.name))?;
-            streams.push((opts, Arc::new(stream)));
+            compressed.push((opts, Arc::new(stream)));
             local_stats.push(stats);
         }
-        self.profile.end(region);
+        let streams = compressed;
 
         // Write the snapshot.
         let final_path = self.out_dir.join(format!("step_{:08}.h5", state.step));
@@ -402,7 +437,7 @@ impl Session {
         let bytes_in: u64 = state.fields.iter().map(|f| f.interior.len() as u64).sum();
         let bytes_out: u64 = streams.iter().map(|(_, s)| s.len() as u64).sum();
         self.profile.end_step(bytes_in, bytes_out);
-        Ok(Some(report))
+        Ok(report)
     }
 
     /// Every rank agrees on the field's global dims, order and dtype.
@@ -487,44 +522,6 @@ impl Session {
         }
     }
 
-    /// Labels of this rank's interior (storage order), or `None` when the step lacks the
-    /// species or labels are off.
-    fn label(&self, state: &StepState) -> Result<Option<Vec<u8>>> {
-        if !self.settings.label {
-            return Ok(None);
-        }
-        let get = |n: &str| state.fields.iter().find(|f| f.name == n);
-        let (Some(h2), Some(o2), Some(h2o)) = (get("Y_H2"), get("Y_O2"), get("Y_H2O")) else {
-            return Ok(None);
-        };
-        let z = get("Z");
-        for f in [Some(h2), Some(o2), Some(h2o), z].into_iter().flatten() {
-            if f.block != h2.block {
-                return Err(Error::invalid(format!(
-                    "labels: '{}' has a different block than 'Y_H2'",
-                    f.name
-                )));
-            }
-        }
-        let b = &h2.block;
-        if b.n_interior() == 0 {
-            return Ok(Some(Vec::new()));
-        }
-        let shape = Shape::new(&b.ghosted_storage(), Order::C)?;
-        let g = vec![b.ghost(); shape.dims().len()];
-        let grid = LabelGrid::new(&shape).with_ghost(&g, &g);
-        fn v(f: &PutField) -> &[f64] {
-            f.ghosted.as_deref().unwrap_or(&[])
-        }
-        let species = SpeciesFields { y_h2: v(h2), y_o2: v(o2), y_h2o: v(h2o) };
-        let bilger = plume_core::label::Bilger::default();
-        let zin = match z {
-            Some(z) => ZInput::Supplied(v(z)),
-            None => ZInput::Bilger { bilger: &bilger, minor: &[] },
-        };
-        Ok(Some(label_field(&species, &zin, &grid, &self.settings.label_params)?.values))
-    }
-
     /// Flushes (closes an open step with `end_step`) and prints the profile on rank 0.
     /// Collective. Called by `Drop` when not called explicitly (errors then go to stderr).
     pub fn finish(&mut self) -> Result<()> {
@@ -533,6 +530,8 @@ impl Session {
         }
         self.finished = true;
         let r = if self.step.is_some() { self.end_step().map(|_| ()) } else { Ok(()) };
+        // Async mode: the last step is written now (whatever the end_step above did).
+        let r = r.and(self.complete_pending().map(|_| ()));
         let table = self.profile.reduce(&self.comm);
         if self.comm.rank() == 0 && !self.settings.disable {
             eprint!("{table}");
@@ -556,6 +555,86 @@ impl Drop for Session {
 /// FORMAT.md's bound mode name of an id.
 pub fn mode_name(id: u32) -> &'static str {
     u8::try_from(id).ok().and_then(plume_core::bound::BoundMode::from_code).map_or("?", |m| m.as_str())
+}
+
+/// A step's local half: what `end_step` hands to [`LocalWork::run`], on the calling thread
+/// or (async mode) a background one. No MPI here.
+struct LocalWork {
+    state: StepState,
+    opts: Vec<CompressOptions>,
+    /// The labeler's parameters when labels are on.
+    label: Option<LabelParams>,
+}
+
+/// Its result, every rank's outcome still to be agreed on.
+struct LocalDone {
+    state: StepState,
+    opts: Vec<CompressOptions>,
+    labels: Result<Option<Vec<u8>>>,
+    /// Per field.
+    streams: Vec<Result<(Vec<u8>, block::LocalStats)>>,
+    /// When labelling and compressing started, and their seconds (async mode's profile).
+    label_span: (Instant, f64),
+    compress_span: (Instant, f64),
+}
+
+impl LocalWork {
+    /// Labels and compresses; with a profile (synchronous mode) each stage is a region.
+    fn run(self, mut profile: Option<&mut Profile>) -> LocalDone {
+        let LocalWork { state, opts, label } = self;
+        let (labels, label_span) = timed(&mut profile, Stage::Label, || match &label {
+            Some(params) => label_local(params, &state),
+            None => Ok(None),
+        });
+        let (streams, compress_span) = timed(&mut profile, Stage::Compress, || {
+            state.fields.iter().zip(&opts).map(|(f, o)| compress_block(f, o)).collect()
+        });
+        LocalDone { state, opts, labels, streams, label_span, compress_span }
+    }
+}
+
+/// Runs `f` as `stage` (a region of `profile` when there is one); also returns when it
+/// started and its seconds.
+fn timed<R>(profile: &mut Option<&mut Profile>, stage: Stage, f: impl FnOnce() -> R) -> (R, (Instant, f64)) {
+    let t = Instant::now();
+    let region = profile.as_deref().map(|p| p.begin(stage));
+    let r = f();
+    if let (Some(p), Some(region)) = (profile.as_deref_mut(), region) {
+        p.end(region);
+    }
+    (r, (t, t.elapsed().as_secs_f64()))
+}
+
+/// Labels of this rank's interior (storage order), or `None` when the step lacks the
+/// species or labels are off.
+fn label_local(params: &LabelParams, state: &StepState) -> Result<Option<Vec<u8>>> {
+    let get = |n: &str| state.fields.iter().find(|f| f.name == n);
+    let (Some(h2), Some(o2), Some(h2o)) = (get("Y_H2"), get("Y_O2"), get("Y_H2O")) else {
+        return Ok(None);
+    };
+    let z = get("Z");
+    for f in [Some(h2), Some(o2), Some(h2o), z].into_iter().flatten() {
+        if f.block != h2.block {
+            return Err(Error::invalid(format!("labels: '{}' has a different block than 'Y_H2'", f.name)));
+        }
+    }
+    let b = &h2.block;
+    if b.n_interior() == 0 {
+        return Ok(Some(Vec::new()));
+    }
+    let shape = Shape::new(&b.ghosted_storage(), Order::C)?;
+    let g = vec![b.ghost(); shape.dims().len()];
+    let grid = LabelGrid::new(&shape).with_ghost(&g, &g);
+    fn v(f: &PutField) -> &[f64] {
+        f.ghosted.as_deref().unwrap_or(&[])
+    }
+    let species = SpeciesFields { y_h2: v(h2), y_o2: v(o2), y_h2o: v(h2o) };
+    let bilger = plume_core::label::Bilger::default();
+    let zin = match z {
+        Some(z) => ZInput::Supplied(v(z)),
+        None => ZInput::Bilger { bilger: &bilger, minor: &[] },
+    };
+    Ok(Some(label_field(&species, &zin, &grid, params)?.values))
 }
 
 fn compress_block(f: &PutField, opts: &CompressOptions) -> Result<(Vec<u8>, block::LocalStats)> {

@@ -40,8 +40,9 @@ const REGION_NAMES: [&CStr; 5] =
     [c"plume.copy", c"plume.label", c"plume.compress", c"plume.wait", c"plume.write"];
 /// Columns: the stages, then total, solver, bytes_in, bytes_out, steps.
 const N: usize = 10;
-/// Trace event fields: stage (5 = the solver), step, start and duration in microseconds.
-const EVENT: usize = 4;
+/// Trace event fields: stage (5 = the solver), step, start and duration in microseconds,
+/// thread (0: the solver's, 1: async mode's background labels and compression).
+const EVENT: usize = 5;
 
 /// A solver's region callback: `(name, user_data)`, `name` a NUL-terminated static string.
 pub type RegionFn = unsafe extern "C" fn(name: *const c_char, user_data: *mut c_void);
@@ -118,9 +119,17 @@ impl Profile {
         self.regions = regions;
     }
 
-    fn event(&mut self, stage: usize, start: Instant, secs: f64) {
+    fn event(&mut self, stage: usize, step: i64, start: Instant, secs: f64, tid: u8) {
         let at = start.saturating_duration_since(self.origin).as_secs_f64();
-        self.events.extend_from_slice(&[stage as f64, self.step as f64, at * 1e6, secs * 1e6]);
+        self.events.extend_from_slice(&[stage as f64, step as f64, at * 1e6, secs * 1e6, f64::from(tid)]);
+    }
+
+    /// Async mode: `stage` of step `step` ran on the background thread from `start` for
+    /// `secs` (counted to the stage; trace thread 1; no region callbacks: it was not the
+    /// solver's thread).
+    pub fn record_background(&mut self, stage: Stage, step: i64, start: Instant, secs: f64) {
+        self.secs[stage as usize] += secs;
+        self.event(stage as usize, step, start, secs, 1);
     }
 
     /// Opens `stage`: enters its span and calls the solver's begin callback.
@@ -138,7 +147,7 @@ impl Profile {
     pub fn end(&mut self, region: Region) {
         let secs = region.start.elapsed().as_secs_f64();
         self.secs[region.stage as usize] += secs;
-        self.event(region.stage as usize, region.start, secs);
+        self.event(region.stage as usize, self.step, region.start, secs, 0);
     }
 
     /// Step `step` begins: the time since the last `end_step` was the solver's.
@@ -146,7 +155,7 @@ impl Profile {
         if let Some(t) = self.last_end {
             let secs = t.elapsed().as_secs_f64();
             self.solver_secs += secs;
-            self.event(5, t, secs);
+            self.event(5, self.step, t, secs, 0);
         }
         self.step = step;
     }
@@ -251,9 +260,9 @@ impl Profile {
                 let name = STAGES.get(e[0] as usize).copied().unwrap_or("solver");
                 let _ = writeln!(
                     s,
-                    "{{\"name\": \"{name}\", \"cat\": \"plume\", \"ph\": \"X\", \"pid\": {r}, \"tid\": 0, \
+                    "{{\"name\": \"{name}\", \"cat\": \"plume\", \"ph\": \"X\", \"pid\": {r}, \"tid\": {}, \
                      \"ts\": {:.3}, \"dur\": {:.3}, \"args\": {{\"step\": {}}}}},",
-                    e[2], e[3], e[1] as i64
+                    e[4] as u8, e[2], e[3], e[1] as i64
                 );
             }
         }
