@@ -264,6 +264,8 @@ fn profile_csv_trace_and_region_callbacks() {
         let v: Vec<f64> = row.split(',').map(|x| x.parse().expect("number")).collect();
         assert_eq!(v[0] as usize, r);
         assert_eq!(v[10] as usize, steps, "{row}");
+        assert_eq!(v[11], 0.0, "no background work in synchronous mode: {row}");
+        assert!((v[13] - v[6] / v[7]).abs() < 1e-9 * v[13].max(1.0), "overhead = total / solver: {row}");
         assert!(
             v[1..6].iter().all(|&s| s >= 0.0) && (v[6] - v[1..6].iter().sum::<f64>()).abs() < 1e-9,
             "{row}"
@@ -346,5 +348,12 @@ fn async_mode_writes_the_same_snapshots_while_the_solver_runs_on() {
             2 * 3,
             "{name} events on tid 1 (2 ranks x 3 steps)"
         );
+    }
+    // The overhead counts Plume's time on the solver's thread only.
+    let csv = std::fs::read_to_string(asy.join("profile.csv")).expect("profile.csv");
+    for row in csv.lines().skip(1) {
+        let v: Vec<f64> = row.split(',').map(|x| x.parse().expect("number")).collect();
+        assert!(v[11] > 0.0 && v[11] <= v[2] + v[3] + 1e-9, "background = label + compress: {row}");
+        assert!((v[13] - (v[6] - v[11]) / v[7]).abs() < 1e-9 * v[13].max(1.0), "{row}");
     }
 }

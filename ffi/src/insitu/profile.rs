@@ -38,8 +38,9 @@ const STAGES: [&str; 5] = ["copy", "label", "compress", "wait", "write"];
 /// The region names the callbacks and the trace get (NUL-terminated for C).
 const REGION_NAMES: [&CStr; 5] =
     [c"plume.copy", c"plume.label", c"plume.compress", c"plume.wait", c"plume.write"];
-/// Columns: the stages, then total, solver, bytes_in, bytes_out, steps.
-const N: usize = 10;
+/// Columns: the stages, then total, solver, bytes_in, bytes_out, steps, background (the
+/// seconds of async mode's background thread, part of total but not of the overhead).
+const N: usize = 11;
 /// Trace event fields: stage (5 = the solver), step, start and duration in microseconds,
 /// thread (0: the solver's, 1: async mode's background labels and compression).
 const EVENT: usize = 5;
@@ -83,6 +84,7 @@ impl Drop for Region {
 pub struct Profile {
     rank: i32,
     secs: [f64; 5],
+    background_secs: f64,
     solver_secs: f64,
     bytes_in: u64,
     bytes_out: u64,
@@ -102,6 +104,7 @@ impl Profile {
         Profile {
             rank,
             secs: [0.0; 5],
+            background_secs: 0.0,
             solver_secs: 0.0,
             bytes_in: 0,
             bytes_out: 0,
@@ -129,6 +132,7 @@ impl Profile {
     /// solver's thread).
     pub fn record_background(&mut self, stage: Stage, step: i64, start: Instant, secs: f64) {
         self.secs[stage as usize] += secs;
+        self.background_secs += secs;
         self.event(stage as usize, step, start, secs, 1);
     }
 
@@ -181,7 +185,17 @@ impl Profile {
             self.bytes_in as f64,
             self.bytes_out as f64,
             self.steps as f64,
+            self.background_secs,
         ]
+    }
+
+    /// Plume's time on the solver's thread over the solver's own time, for a row.
+    fn overhead(row: &[f64; N]) -> f64 {
+        if row[6] > 0.0 {
+            (row[5] - row[10]) / row[6]
+        } else {
+            0.0
+        }
     }
 
     /// Gathers every rank's row on every rank.
@@ -216,14 +230,16 @@ impl Profile {
         let bytes_out: f64 = rows.iter().map(|r| r[8]).sum();
         let (_, _, tmax) = col(5);
         let (_, smean, _) = col(6);
+        let (_, bg_mean, _) = col(10);
         let _ = writeln!(
             s,
-            "  bytes in {:.3} MB, out {:.3} MB, ratio {:.2}, aggregate {:.3} GB/s, overhead {:.1}% of the solver's time",
+            "  bytes in {:.3} MB, out {:.3} MB, ratio {:.2}, aggregate {:.3} GB/s, overhead {:.1}% of the solver's time{}",
             bytes_in / 1e6,
             bytes_out / 1e6,
             if bytes_out > 0.0 { bytes_in / bytes_out } else { 0.0 },
             if tmax > 0.0 { bytes_in / tmax / 1e9 } else { 0.0 },
-            if smean > 0.0 { 100.0 * col(5).1 / smean } else { 0.0 },
+            if smean > 0.0 { 100.0 * (col(5).1 - bg_mean) / smean } else { 0.0 },
+            if bg_mean > 0.0 { format!(" (async: {bg_mean:.4} s a rank in the background, not counted)") } else { String::new() },
         );
         s
     }
@@ -277,10 +293,12 @@ impl Profile {
         if self.rank != 0 {
             return Ok(());
         }
-        let mut s = String::from("rank,copy_s,label_s,compress_s,wait_s,write_s,total_s,solver_s,bytes_in,bytes_out,steps,gb_per_s,overhead\n");
+        let mut s = String::from(
+            "rank,copy_s,label_s,compress_s,wait_s,write_s,total_s,solver_s,bytes_in,bytes_out,steps,background_s,gb_per_s,overhead\n",
+        );
         for (r, row) in rows.iter().enumerate() {
             let gbs = if row[5] > 0.0 { row[7] / row[5] / 1e9 } else { 0.0 };
-            let ovh = if row[6] > 0.0 { row[5] / row[6] } else { 0.0 };
+            let ovh = Self::overhead(row);
             let _ = write!(s, "{r}");
             for v in row {
                 let _ = write!(s, ",{v}");

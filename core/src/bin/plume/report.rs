@@ -42,6 +42,8 @@ struct RankRow {
     bytes_in: f64,
     bytes_out: f64,
     steps: f64,
+    /// Async mode: seconds of label and compress on the background thread (in total_s).
+    background_s: f64,
     gb_per_s: f64,
     overhead: f64,
 }
@@ -65,6 +67,7 @@ fn read_profile(path: &Path) -> CliResult<Vec<RankRow>> {
         "bytes_in",
         "bytes_out",
         "steps",
+        "background_s",
         "gb_per_s",
         "overhead",
     ];
@@ -108,8 +111,9 @@ fn read_profile(path: &Path) -> CliResult<Vec<RankRow>> {
             bytes_in: v[8],
             bytes_out: v[9],
             steps: v[10],
-            gb_per_s: v[11],
-            overhead: v[12],
+            background_s: v[11],
+            gb_per_s: v[12],
+            overhead: v[13],
         });
     }
     if rows.is_empty() {
