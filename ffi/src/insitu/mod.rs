@@ -322,7 +322,8 @@ impl Session {
             return Err(Error::invalid("end_step: no step is open".to_string()));
         };
         if self.settings.disable {
-            self.profile.end_step(0, 0);
+            self.profile.add_step(0, 0);
+            self.profile.returned();
             return Ok(None);
         }
         state.fields.sort_by(|a, b| a.name.cmp(&b.name));
@@ -349,13 +350,16 @@ impl Session {
         let opts = state.fields.iter().map(|f| self.effective_options(f)).collect::<Result<Vec<_>>>()?;
         let work =
             LocalWork { state, opts, label: self.settings.label.then(|| self.settings.label_params.clone()) };
-        if self.settings.asynchronous {
+        let report = if self.settings.asynchronous {
             let previous = self.complete_pending()?;
             self.pending = Some(std::thread::spawn(move || work.run(None)));
-            return Ok(previous);
-        }
-        let done = work.run(Some(&mut self.profile));
-        self.write_step(done).map(Some)
+            previous
+        } else {
+            let done = work.run(Some(&mut self.profile));
+            Some(self.write_step(done)?)
+        };
+        self.profile.returned();
+        Ok(report)
     }
 
     /// Async mode: waits for the step the background thread labels and compresses, then
@@ -436,7 +440,7 @@ impl Session {
         self.profile.end(region);
         let bytes_in: u64 = state.fields.iter().map(|f| f.interior.len() as u64).sum();
         let bytes_out: u64 = streams.iter().map(|(_, s)| s.len() as u64).sum();
-        self.profile.end_step(bytes_in, bytes_out);
+        self.profile.add_step(bytes_in, bytes_out);
         Ok(report)
     }
 

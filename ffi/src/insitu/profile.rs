@@ -164,11 +164,15 @@ impl Profile {
         self.step = step;
     }
 
-    /// A step ended.
-    pub fn end_step(&mut self, bytes_in: u64, bytes_out: u64) {
+    /// A step was written (or, disabled, skipped): its bytes count.
+    pub fn add_step(&mut self, bytes_in: u64, bytes_out: u64) {
         self.bytes_in += bytes_in;
         self.bytes_out += bytes_out;
         self.steps += 1;
+    }
+
+    /// `end_step` returns to the solver: its own time starts (until the next `begin_step`).
+    pub fn returned(&mut self) {
         self.last_end = Some(Instant::now());
     }
 
