@@ -176,7 +176,7 @@ pub fn compress_any(field: AnyField<'_>, opts: &CompressOptions) -> Result<(Vec<
         }
         bound => {
             let eb = bound.abs_bound(range).filter(|e| e.is_finite()).unwrap_or(0.0);
-            if eb == 0.0 && field.dtype() == DType::F32 {
+            if eb == 0.0 {
                 QuantizerParams::Bits // lossless: bit patterns predicted and context-coded
             } else {
                 QuantizerParams::Linear { abs_bound: eb, step: 2.0 * eb, offset }

@@ -188,6 +188,15 @@ fn cases() -> Vec<Golden> {
             values: Values::F32(field_1d.clone()),
         },
         Golden {
+            name: "lossless_ratio_f64_33x47",
+            dims: &[33, 47],
+            order: Order::C,
+            bound: ErrorBound::Abs(0.0),
+            encoding: Encoding::Ratio,
+            block_dims: Some(&[16, 32]),
+            values: Values::F64(field_2d.clone()),
+        },
+        Golden {
             name: "rel_ratio_f64_33x47",
             dims: &[33, 47],
             order: Order::C,

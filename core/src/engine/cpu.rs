@@ -10,11 +10,12 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
+use super::bits64;
 use super::grid::{for_each_row, pad4, BlockGrid, Box4};
 use super::{Compressed, Engine, Plan};
 use crate::encode::{BitPackEncoder, ContextCoder, Histogram, HuffmanEncoder};
 use crate::error::{Error, ErrorKind, Result};
-use crate::field::{AnyField, AnyValuesMut, Element};
+use crate::field::{AnyField, AnyValuesMut, DType, Element};
 use crate::format::{block, ByteReader, Encoding, QuantizerParams, StreamLayout};
 use crate::lossless::{LosslessCodec, ZstdLossless};
 use crate::predict::{closed_loop, estimated_bits, PredictorKind};
@@ -256,9 +257,28 @@ fn compress_with<T: Element, Q: Quantizer>(
     }
 }
 
+/// Lossless f64 (quantizer 3 on f64): every block through [`bits64`], either encoding.
+fn compress_bits64<T: Element>(values: &[T], grid: &BlockGrid, plan: &Plan) -> Result<Compressed> {
+    let blocks = (0..grid.n_blocks())
+        .into_par_iter()
+        .map(|b| {
+            let bx = grid.block(b);
+            let mut block_values = Vec::with_capacity(bx.volume());
+            for_each_row(&bx, grid.dims(), &[0; 4], &bx.extent, &bx.start, |field_at, _, len| {
+                block_values.extend_from_slice(&values[field_at..field_at + len]);
+            });
+            let mut out = Vec::with_capacity(bx.volume() * 6);
+            bits64::encode_block(&block_values, bx.extent, plan.zstd_level, &mut out)?;
+            Ok(out)
+        })
+        .collect::<Result<_>>()?;
+    Ok(Compressed { n_outliers: 0, blocks, codebook: Vec::new() })
+}
+
 fn compress_typed<T: Element>(values: &[T], storage_dims: &[usize], plan: &Plan) -> Result<Compressed> {
     let grid = BlockGrid::new(storage_dims, &plan.block_dims);
     match plan.quantizer {
+        QuantizerParams::Bits if T::DTYPE == DType::F64 => compress_bits64(values, &grid, plan),
         QuantizerParams::Linear { abs_bound, step, offset } => {
             compress_with(values, &grid, &LinearQuantizer::from_stream(abs_bound, step, offset), plan)
         }
@@ -436,6 +456,27 @@ fn decompress_with<T: Element, Q: Quantizer>(
     )
 }
 
+/// Decodes the blocks of a lossless f64 stream that overlap `region` ([`bits64`]).
+fn decompress_bits64<T: Element>(
+    stream: &[u8],
+    layout: &StreamLayout,
+    region: &Box4,
+    out: &mut [MaybeUninit<T>],
+) -> Result<()> {
+    let grid = BlockGrid::new(&layout.header.shape.storage_dims(), &layout.header.block_dims);
+    let shared = SharedOut { ptr: out.as_mut_ptr(), len: out.len() };
+    let shared = &shared;
+    grid.blocks_overlapping(region).into_par_iter().try_for_each_init(Vec::new, |bits, b| {
+        let (stored, at) = layout.block_bytes(stream, b)?;
+        let bx = grid.block(b);
+        bits64::decode_block(stored, at, bx.extent, bits)?;
+        if let Some(part) = bx.intersect(region) {
+            shared.write_part(&part, &bx, region, bits, T::from_bits_u64);
+        }
+        Ok(())
+    })
+}
+
 fn decompress_typed<T: Element>(
     stream: &[u8],
     layout: &StreamLayout,
@@ -464,6 +505,7 @@ fn decompress_typed<T: Element>(
         )));
     }
     match layout.header.quantizer {
+        QuantizerParams::Bits if T::DTYPE == DType::F64 => decompress_bits64(stream, layout, region, out),
         QuantizerParams::Linear { abs_bound, step, offset } => decompress_with(
             stream,
             layout,

@@ -2,6 +2,7 @@
 //! the reference; a GPU engine implements the same trait and must emit the same bytes
 //! for the `fast` encoding (ARCHITECTURE.md, "the CPU/GPU invariant").
 
+mod bits64;
 mod cpu;
 #[cfg(feature = "cuda")]
 pub mod cuda;

@@ -72,8 +72,9 @@ pub enum QuantizerParams {
         /// log2 of the smallest magnitude.
         lmin: f64,
     },
-    /// Lossless f32 (version >= 4): the code is the value's bit pattern in value order
-    /// ([`crate::quantize::BitsQuantizer`]); `x' = x` bit for bit.
+    /// Lossless (version >= 4): f32 codes are the values' bit patterns in value order
+    /// ([`crate::quantize::BitsQuantizer`]); f64 blocks have a layout of their own
+    /// (`engine/bits64.rs`). `x' = x` bit for bit.
     Bits,
 }
 
@@ -281,14 +282,16 @@ impl StreamLayout {
             }
             (2, BoundMode::PwRel) => QuantizerParams::Log { rel_bound: a, step: b, lmin: c },
             (3, BoundMode::Abs | BoundMode::Rel | BoundMode::Psnr | BoundMode::TargetRatio)
-                if version >= 4 && dtype == DType::F32 && [a, b, c].iter().all(|v| v.to_bits() == 0) =>
+                if version >= 4
+                    && matches!(dtype, DType::F32 | DType::F64)
+                    && [a, b, c].iter().all(|v| v.to_bits() == 0) =>
             {
                 QuantizerParams::Bits
             }
             _ => {
                 return Err(field_err(
                     11,
-                    "quantizer (for this bound mode, dtype and version; 3 needs f32, version >= 4, constants +0.0)",
+                    "quantizer (for this bound mode, dtype and version; 3 needs f32 or f64, version >= 4, constants +0.0)",
                     qcode,
                 ))
             }
@@ -361,7 +364,9 @@ impl StreamLayout {
                 .ok_or_else(|| Error::corrupt("block table", at, "block length overflows"))?;
             blocks.push(entry);
         }
-        if encoding != Encoding::Ratio && n_blocks > 0 {
+        // lossless f64 blocks (engine/bits64.rs) have a layout of their own, in any encoding
+        let bits64 = header.dtype == DType::F64 && header.quantizer == QuantizerParams::Bits;
+        if encoding != Encoding::Ratio && !bits64 && n_blocks > 0 {
             // A fast block of V values holds at least its outlier count and V/32 widths, a
             // labels block at least the range coder's 5 bytes: refuse a table that claims
             // more values than its blocks can hold.

@@ -16,61 +16,103 @@ fn axis_layout(dims: &[usize], axis: usize) -> (usize, usize, usize) {
     (outer, dims[axis], inner)
 }
 
-impl Predictor for LorenzoPredictor {
-    fn forward(&self, codes: &mut [i32], dims: &[usize]) {
-        debug_assert_eq!(codes.len(), dims.iter().product::<usize>());
-        for axis in 0..dims.len() {
-            let (outer, n, inner) = axis_layout(dims, axis);
-            if n < 2 {
+/// Integers the Lorenzo passes run on: two's-complement wrapping arithmetic, so that both
+/// directions are exact inverses whatever the values (i32 codes; u64 keys of lossless f64).
+pub(crate) trait Wrapping: Copy {
+    const ZERO: Self;
+    fn wsub(self, other: Self) -> Self;
+    fn wadd(self, other: Self) -> Self;
+}
+
+impl Wrapping for i32 {
+    const ZERO: Self = 0;
+    #[inline(always)]
+    fn wsub(self, other: Self) -> Self {
+        self.wrapping_sub(other)
+    }
+    #[inline(always)]
+    fn wadd(self, other: Self) -> Self {
+        self.wrapping_add(other)
+    }
+}
+
+impl Wrapping for u64 {
+    const ZERO: Self = 0;
+    #[inline(always)]
+    fn wsub(self, other: Self) -> Self {
+        self.wrapping_sub(other)
+    }
+    #[inline(always)]
+    fn wadd(self, other: Self) -> Self {
+        self.wrapping_add(other)
+    }
+}
+
+/// Values -> Lorenzo residuals, in place (C order, `dims` slowest first).
+pub(crate) fn forward<W: Wrapping>(codes: &mut [W], dims: &[usize]) {
+    debug_assert_eq!(codes.len(), dims.iter().product::<usize>());
+    for axis in 0..dims.len() {
+        let (outer, n, inner) = axis_layout(dims, axis);
+        if n < 2 {
+            continue;
+        }
+        for slab in codes.chunks_exact_mut(n * inner).take(outer) {
+            if inner == 1 {
+                let mut prev = W::ZERO;
+                for v in slab.iter_mut() {
+                    let cur = *v;
+                    *v = cur.wsub(prev);
+                    prev = cur;
+                }
                 continue;
             }
-            for slab in codes.chunks_exact_mut(n * inner).take(outer) {
-                if inner == 1 {
-                    let mut prev = 0i32;
-                    for v in slab.iter_mut() {
-                        let cur = *v;
-                        *v = cur.wrapping_sub(prev);
-                        prev = cur;
-                    }
-                    continue;
-                }
-                // from the last line back, so each line subtracts its unmodified neighbour
-                for j in (1..n).rev() {
-                    let (before, line) = slab.split_at_mut(j * inner);
-                    let prev = &before[(j - 1) * inner..];
-                    for (c, p) in line[..inner].iter_mut().zip(prev) {
-                        *c = c.wrapping_sub(*p);
-                    }
+            // from the last line back, so each line subtracts its unmodified neighbour
+            for j in (1..n).rev() {
+                let (before, line) = slab.split_at_mut(j * inner);
+                let prev = &before[(j - 1) * inner..];
+                for (c, p) in line[..inner].iter_mut().zip(prev) {
+                    *c = c.wsub(*p);
                 }
             }
         }
     }
+}
 
-    fn inverse(&self, residuals: &mut [i32], dims: &[usize]) {
-        debug_assert_eq!(residuals.len(), dims.iter().product::<usize>());
-        for axis in (0..dims.len()).rev() {
-            let (outer, n, inner) = axis_layout(dims, axis);
-            if n < 2 {
+/// Lorenzo residuals -> values, in place: prefix sums along each axis.
+pub(crate) fn inverse<W: Wrapping>(residuals: &mut [W], dims: &[usize]) {
+    debug_assert_eq!(residuals.len(), dims.iter().product::<usize>());
+    for axis in (0..dims.len()).rev() {
+        let (outer, n, inner) = axis_layout(dims, axis);
+        if n < 2 {
+            continue;
+        }
+        for slab in residuals.chunks_exact_mut(n * inner).take(outer) {
+            if inner == 1 {
+                let mut acc = W::ZERO;
+                for v in slab.iter_mut() {
+                    acc = acc.wadd(*v);
+                    *v = acc;
+                }
                 continue;
             }
-            for slab in residuals.chunks_exact_mut(n * inner).take(outer) {
-                if inner == 1 {
-                    let mut acc = 0i32;
-                    for v in slab.iter_mut() {
-                        acc = acc.wrapping_add(*v);
-                        *v = acc;
-                    }
-                    continue;
-                }
-                for j in 1..n {
-                    let (before, line) = slab.split_at_mut(j * inner);
-                    let prev = &before[(j - 1) * inner..];
-                    for (c, p) in line[..inner].iter_mut().zip(prev) {
-                        *c = c.wrapping_add(*p);
-                    }
+            for j in 1..n {
+                let (before, line) = slab.split_at_mut(j * inner);
+                let prev = &before[(j - 1) * inner..];
+                for (c, p) in line[..inner].iter_mut().zip(prev) {
+                    *c = c.wadd(*p);
                 }
             }
         }
+    }
+}
+
+impl Predictor for LorenzoPredictor {
+    fn forward(&self, codes: &mut [i32], dims: &[usize]) {
+        forward(codes, dims);
+    }
+
+    fn inverse(&self, residuals: &mut [i32], dims: &[usize]) {
+        inverse(residuals, dims);
     }
 }
 

@@ -3,7 +3,7 @@
 
 pub mod closed_loop;
 mod interp;
-mod lorenzo;
+pub(crate) mod lorenzo;
 
 pub use interp::{InterpOrder, InterpolationPredictor};
 pub use lorenzo::LorenzoPredictor;
