@@ -24,29 +24,22 @@ pub(crate) trait Wrapping: Copy {
     fn wadd(self, other: Self) -> Self;
 }
 
-impl Wrapping for i32 {
-    const ZERO: Self = 0;
-    #[inline(always)]
-    fn wsub(self, other: Self) -> Self {
-        self.wrapping_sub(other)
-    }
-    #[inline(always)]
-    fn wadd(self, other: Self) -> Self {
-        self.wrapping_add(other)
-    }
+macro_rules! wrapping {
+    ($($t:ty),*) => {$(
+        impl Wrapping for $t {
+            const ZERO: Self = 0;
+            #[inline(always)]
+            fn wsub(self, other: Self) -> Self {
+                self.wrapping_sub(other)
+            }
+            #[inline(always)]
+            fn wadd(self, other: Self) -> Self {
+                self.wrapping_add(other)
+            }
+        }
+    )*};
 }
-
-impl Wrapping for u64 {
-    const ZERO: Self = 0;
-    #[inline(always)]
-    fn wsub(self, other: Self) -> Self {
-        self.wrapping_sub(other)
-    }
-    #[inline(always)]
-    fn wadd(self, other: Self) -> Self {
-        self.wrapping_add(other)
-    }
-}
+wrapping!(i32, u64);
 
 /// Values -> Lorenzo residuals, in place (C order, `dims` slowest first).
 pub(crate) fn forward<W: Wrapping>(codes: &mut [W], dims: &[usize]) {
