@@ -41,7 +41,7 @@ module plume
   public :: plume_status_str, plume_version
   public :: plume_session, plume_session_new, plume_session_begin_step, plume_session_put, &
             plume_session_end_step, plume_session_free, plume_session_last_error, &
-            plume_session_set_regions
+            plume_session_set_regions, plume_session_set_coords
   public :: int8, int64, real32, real64
 
   !> Status codes (plume.h's plume_status).
@@ -404,6 +404,13 @@ module plume
       type(c_ptr), value :: ss
       integer(c_int32_t) :: s
     end function c_session_end_step
+    function c_session_set_coords(ss, axis, c, n) bind(C, name="plume_session_set_coords") result(s)
+      import :: c_ptr, c_size_t, c_double, c_int32_t
+      type(c_ptr), value :: ss
+      integer(c_size_t), value :: axis, n
+      real(c_double), intent(in) :: c(*)
+      integer(c_int32_t) :: s
+    end function c_session_set_coords
     function c_session_set_regions(ss, b, e, u) bind(C, name="plume_session_set_regions") result(s)
       import :: c_ptr, c_funptr, c_int32_t
       type(c_ptr), value :: ss
@@ -1261,6 +1268,17 @@ contains
     integer, intent(out) :: ierr
     ierr = int(c_session_end_step(session%ptr))
   end subroutine plume_session_end_step
+
+  !> Cell-centre coordinates of global axis `axis` (1-based, in the order of the global
+  !> dims given to plume_session_put) for the labeler's gradients on stretched grids.
+  subroutine plume_session_set_coords(session, axis, coords, ierr)
+    type(plume_session), intent(in) :: session
+    integer, intent(in) :: axis
+    real(real64), intent(in) :: coords(:)
+    integer, intent(out) :: ierr
+    ierr = int(c_session_set_coords(session%ptr, int(axis - 1, c_size_t), coords, &
+                                    int(size(coords), c_size_t)))
+  end subroutine plume_session_set_coords
 
   !> Region callbacks around every stage: `begin` and `end` are `bind(C)` subroutines
   !> `(name, user_data)` (`type(c_ptr), value` both; name a C string: plume.copy,

@@ -669,6 +669,20 @@ plume_status plume_session_put_f64(plume_session *session,
 plume_status plume_session_end_step(plume_session *session);
 
 /**
+ * Gives the labeler the cell-centre coordinates of global axis `axis` (numbered as the
+ * global dims given to `put`: slowest first for C order, fastest first for Fortran order;
+ * 0-based): `n` values, one per global cell, strictly increasing and finite. Without them
+ * the labeler's gradients assume unit spacing. Local: every rank passes the same global
+ * array (the library copies it); checked against the dims at `plume_session_end_step`.
+ * Fails with `PLUME_ERR_INVALID_ARGUMENT` naming the axis and the index of a bad value.
+ * Not thread-safe: one thread per session.
+ */
+plume_status plume_session_set_coords(plume_session *session,
+                                      size_t axis,
+                                      const double *coords,
+                                      size_t n);
+
+/**
  * Sets the solver's region callbacks: every stage of `put` and `plume_session_end_step`
  * calls `begin(name, user_data)` when it starts and `end(name, user_data)` when it ends
  * (also when it fails), properly nested, on the calling rank, so a solver can forward

@@ -565,6 +565,11 @@ class Session {
                                         local.data(), offset.data(), global.data(), o, ghost));
   }
   Status try_end_step() noexcept { return result(plume_session_end_step(p_)); }
+  /// Cell-centre coordinates of global axis `axis` (0-based, in the order of the global dims
+  /// given to put) for the labeler's gradients on stretched grids (plume_session_set_coords).
+  Status set_coords(std::size_t axis, const std::vector<double> &coords) noexcept {
+    return result(plume_session_set_coords(p_, axis, coords.data(), coords.size()));
+  }
   /// Region callbacks around every stage (plume_session_set_regions): forward them to
   /// Caliper or NVTX. nullptr for both removes them.
   Status set_regions(plume_region_fn begin, plume_region_fn end, void *user_data = nullptr) noexcept {

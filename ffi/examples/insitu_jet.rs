@@ -3,11 +3,13 @@
 //! ranks allowed), and hands its ghosted block to a [`Session`] for a few output steps.
 //!
 //! ```sh
-//! mpirun -n 3 --oversubscribe target/debug/examples/insitu_jet OUT NX NY NZ STEPS GHOST [DECK] [--ref] [--regions]
+//! mpirun -n 3 --oversubscribe target/debug/examples/insitu_jet OUT NX NY NZ STEPS GHOST [DECK] [--ref] [--regions] [--coords | --bad-coords]
 //! ```
 //! `--ref` makes rank 0 write the global fields (`OUT/ref_<name>.f32` / `.f64`, C order)
 //! for the readers' checks. `--regions` registers region callbacks that check nesting and
 //! count, and prints `regions <rank> begins B ends E max_depth D names ...` per rank.
+//! `--coords` gives the labeler stretched coordinates `x_i = i + 0.04 i^2` on every axis;
+//! `--bad-coords` gives a decreasing array (an error).
 //! Prints `world <size>` on rank 0.
 
 use std::collections::BTreeSet;
@@ -102,6 +104,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     std::env::set_var("PLUME_OUTPUT", out);
     let mut session = Session::new(&world, deck)?;
+    if args.iter().any(|a| a == "--coords") {
+        for (axis, &n) in dims.iter().enumerate() {
+            let c: Vec<f64> = (0..n).map(|i| i as f64 + 0.04 * (i * i) as f64).collect();
+            session.set_coords(axis, &c)?;
+        }
+    }
+    if args.iter().any(|a| a == "--bad-coords") {
+        session.set_coords(1, &[0.0, 1.0, 0.5])?;
+    }
     let regions = Mutex::new(Regions::default());
     if args.iter().any(|a| a == "--regions") {
         session.set_regions(Some(plume::insitu::profile::RegionCallbacks {

@@ -217,6 +217,32 @@ pub unsafe extern "C" fn plume_session_end_step(session: *mut plume_session) -> 
     )
 }
 
+/// Gives the labeler the cell-centre coordinates of global axis `axis` (numbered as the
+/// global dims given to `put`: slowest first for C order, fastest first for Fortran order;
+/// 0-based): `n` values, one per global cell, strictly increasing and finite. Without them
+/// the labeler's gradients assume unit spacing. Local: every rank passes the same global
+/// array (the library copies it); checked against the dims at `plume_session_end_step`.
+/// Fails with `PLUME_ERR_INVALID_ARGUMENT` naming the axis and the index of a bad value.
+/// Not thread-safe: one thread per session.
+#[no_mangle]
+pub unsafe extern "C" fn plume_session_set_coords(
+    session: *mut plume_session,
+    axis: usize,
+    coords: *const f64,
+    n: usize,
+) -> plume_status {
+    boundary(
+        PLUME_ERR_PANIC,
+        std::panic::AssertUnwindSafe(|| {
+            with_session(session, |s| {
+                // SAFETY: `n` readable f64 at `coords` (the caller's contract), checked non-NULL.
+                let c = unsafe { arg_slice(coords, n, "coords") }?;
+                s.set_coords(axis, c).map_err(Fail::from)
+            })
+        }),
+    )
+}
+
 /// A solver's region callback (`plume_session_set_regions`): `name` is a static
 /// NUL-terminated region name (`plume.copy`, `plume.label`, `plume.compress`, `plume.wait`,
 /// `plume.write`), `user_data` what the solver registered.

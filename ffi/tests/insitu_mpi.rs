@@ -357,3 +357,45 @@ fn async_mode_writes_the_same_snapshots_while_the_solver_runs_on() {
         assert!((v[13] - (v[6] - v[11]) / v[7]).abs() < 1e-9 * v[13].max(1.0), "{row}");
     }
 }
+
+#[test]
+fn solver_coordinates_reach_the_labeler() {
+    let root = scratch("coords");
+    let deck = deck(&root);
+    let (one, three, unit) = (root.join("one"), root.join("three"), root.join("unit"));
+    let args = |out: &Path| -> Vec<String> {
+        [out.to_str().unwrap(), "24", "20", "4", "1", "1", deck.to_str().unwrap()].map(String::from).to_vec()
+    };
+    let run = |n: usize, out: &Path, extra: &[&str]| {
+        let mut a = args(out);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        ok(&mpirun(n, &a.iter().map(String::as_str).collect::<Vec<_>>()))
+    };
+    run(1, &one, &["--ref", "--coords"]);
+    run(3, &three, &["--coords"]);
+    run(1, &unit, &[]);
+    // The same labels on 1 and 3 ranks with the stretched grid (and fields within bound)...
+    h5py_check(&[&one, &one, &three]);
+    // ...and not those of unit spacing: the coordinates are used.
+    let script = "import h5py, sys, numpy as np\n\
+                  a = h5py.File(sys.argv[1])['labels'][...]\n\
+                  b = h5py.File(sys.argv[2])['labels'][...]\n\
+                  print('differ', int((a != b).sum()), 'of', a.size)";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(one.join("step_00000000.h5"))
+        .arg(unit.join("step_00000000.h5"))
+        .env("HDF5_PLUGIN_PATH", plugin_dir())
+        .output()
+        .expect("python3");
+    let text = ok(&out);
+    let differ: usize = text.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("count");
+    assert!(differ > 0, "stretched and unit grids gave the same labels: {text}");
+    // A bad array is refused on the spot, naming the axis and the index.
+    let bad = mpirun(
+        1,
+        &args(&root.join("bad")).iter().map(String::as_str).chain(["--bad-coords"]).collect::<Vec<_>>(),
+    );
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && err.contains("set_coords: axis 1") && err.contains("index 2"), "{err}");
+}

@@ -120,6 +120,8 @@ pub struct Session {
     profile: Profile,
     /// Async mode: the step being labelled and compressed in the background.
     pending: Option<std::thread::JoinHandle<LocalDone>>,
+    /// Cell-centre coordinates per axis of the solver's global dims, for the labeler.
+    coords: Vec<Option<Arc<Vec<f64>>>>,
     finished: bool,
 }
 
@@ -222,13 +224,48 @@ impl Session {
                  background and written by the next end_step (or session_free)"
             );
         }
-        Ok(Session { comm, settings, out_dir, step: None, profile, pending: None, finished: false })
+        Ok(Session {
+            comm,
+            settings,
+            out_dir,
+            step: None,
+            profile,
+            pending: None,
+            coords: Vec::new(),
+            finished: false,
+        })
     }
 
     /// Sets (or with `None`, clears) the solver's region callbacks: each stage (copy, label,
     /// compress, wait, write) calls `begin` and `end` with its name (`plume.copy`, ...).
     pub fn set_regions(&mut self, regions: Option<profile::RegionCallbacks>) {
         self.profile.set_regions(regions);
+    }
+
+    /// Gives the labeler the cell-centre coordinates of global axis `axis` (numbered as the
+    /// global dims given to `put`, slowest first for C order, fastest first for Fortran): one
+    /// per global cell, strictly increasing and finite (a stretched grid's gradients then
+    /// use the real spacing; without coordinates the spacing is 1). Local: every rank
+    /// gives the same global array. Checked here, and against the dims at `end_step`.
+    pub fn set_coords(&mut self, axis: usize, coords: &[f64]) -> Result<()> {
+        if axis >= plume_core::field::MAX_DIMS {
+            return Err(Error::invalid(format!("set_coords: axis {axis}: fields have at most 4 axes")));
+        }
+        if let Some(i) = coords.iter().position(|c| !c.is_finite()) {
+            return Err(Error::invalid(format!("set_coords: axis {axis}: coordinate {i} is {}", coords[i])));
+        }
+        if let Some(i) = (1..coords.len()).find(|&i| coords[i] <= coords[i - 1]) {
+            return Err(Error::invalid(format!(
+                "set_coords: axis {axis}: coordinates must increase strictly (index {i}: {} after {})",
+                coords[i],
+                coords[i - 1]
+            )));
+        }
+        if self.coords.len() <= axis {
+            self.coords.resize(axis + 1, None);
+        }
+        self.coords[axis] = Some(Arc::new(coords.to_vec()));
+        Ok(())
     }
 
     /// The effective settings (identical on every rank).
@@ -348,8 +385,12 @@ impl Session {
         }
 
         let opts = state.fields.iter().map(|f| self.effective_options(f)).collect::<Result<Vec<_>>>()?;
-        let work =
-            LocalWork { state, opts, label: self.settings.label.then(|| self.settings.label_params.clone()) };
+        let work = LocalWork {
+            state,
+            opts,
+            label: self.settings.label.then(|| self.settings.label_params.clone()),
+            coords: self.coords.clone(),
+        };
         let report = if self.settings.asynchronous {
             let previous = self.complete_pending()?;
             self.pending = Some(std::thread::spawn(move || work.run(None)));
@@ -568,6 +609,8 @@ struct LocalWork {
     opts: Vec<CompressOptions>,
     /// The labeler's parameters when labels are on.
     label: Option<LabelParams>,
+    /// The solver's coordinates per axis of its dims ([`Session::set_coords`]).
+    coords: Vec<Option<Arc<Vec<f64>>>>,
 }
 
 /// Its result, every rank's outcome still to be agreed on.
@@ -585,9 +628,9 @@ struct LocalDone {
 impl LocalWork {
     /// Labels and compresses; with a profile (synchronous mode) each stage is a region.
     fn run(self, mut profile: Option<&mut Profile>) -> LocalDone {
-        let LocalWork { state, opts, label } = self;
+        let LocalWork { state, opts, label, coords } = self;
         let (labels, label_span) = timed(&mut profile, Stage::Label, || match &label {
-            Some(params) => label_local(params, &state),
+            Some(params) => label_local(params, &state, &coords),
             None => Ok(None),
         });
         let (streams, compress_span) = timed(&mut profile, Stage::Compress, || {
@@ -611,7 +654,27 @@ fn timed<R>(profile: &mut Option<&mut Profile>, stage: Stage, f: impl FnOnce() -
 
 /// Labels of this rank's interior (storage order), or `None` when the step lacks the
 /// species or labels are off.
-fn label_local(params: &LabelParams, state: &StepState) -> Result<Option<Vec<u8>>> {
+/// The coordinate of global cell `i` (may lie outside `0..c.len()`: ghost cells beyond the
+/// domain), extrapolated linearly from the nearest two cells there.
+fn coord_at(c: &[f64], i: isize) -> f64 {
+    let n = c.len() as isize;
+    if n == 1 {
+        return c[0] + i as f64;
+    }
+    if i < 0 {
+        c[0] + (c[1] - c[0]) * i as f64
+    } else if i >= n {
+        c[(n - 1) as usize] + (c[(n - 1) as usize] - c[(n - 2) as usize]) * (i - n + 1) as f64
+    } else {
+        c[i as usize]
+    }
+}
+
+fn label_local(
+    params: &LabelParams,
+    state: &StepState,
+    coords: &[Option<Arc<Vec<f64>>>],
+) -> Result<Option<Vec<u8>>> {
     let get = |n: &str| state.fields.iter().find(|f| f.name == n);
     let (Some(h2), Some(o2), Some(h2o)) = (get("Y_H2"), get("Y_O2"), get("Y_H2O")) else {
         return Ok(None);
@@ -627,8 +690,29 @@ fn label_local(params: &LabelParams, state: &StepState) -> Result<Option<Vec<u8>
         return Ok(Some(Vec::new()));
     }
     let shape = Shape::new(&b.ghosted_storage(), Order::C)?;
-    let g = vec![b.ghost(); shape.dims().len()];
-    let grid = LabelGrid::new(&shape).with_ghost(&g, &g);
+    let nd = shape.dims().len();
+    let g = vec![b.ghost(); nd];
+    // The solver's coordinates (axes in its dims order) cut to this rank's ghosted block,
+    // in storage order.
+    let (offset, global, ghosted) = (b.offset_storage(), b.global_storage(), b.ghosted_storage());
+    let mut local: Vec<(usize, Vec<f64>)> = Vec::new();
+    for s in 0..nd {
+        let d = if b.order() == Order::C { s } else { nd - 1 - s };
+        let Some(c) = coords.get(d).and_then(|c| c.as_deref()) else { continue };
+        if c.len() != global[s] {
+            return Err(Error::invalid(format!(
+                "labels: {} coordinates given for axis {d}, its global dim is {}",
+                c.len(),
+                global[s]
+            )));
+        }
+        let first = offset[s] as isize - b.ghost() as isize;
+        local.push((s, (0..ghosted[s]).map(|i| coord_at(c, first + i as isize)).collect()));
+    }
+    let mut grid = LabelGrid::new(&shape).with_ghost(&g, &g);
+    for (s, c) in &local {
+        grid = grid.with_coords(*s, c);
+    }
     fn v(f: &PutField) -> &[f64] {
         f.ghosted.as_deref().unwrap_or(&[])
     }
