@@ -302,18 +302,8 @@ fn abs_bound_for_ratio(
     let region = Box4 { start: pad4(&start, 0), extent: pad4(&extent, 1) };
     let sample_shape = Shape::new(&extent, Order::C)?;
     fn copy_box<T: Element>(values: &[T], dims: &[usize], region: &Box4) -> Vec<T> {
-        let mut out = Vec::with_capacity(region.volume());
-        let dims4 = pad4(dims, 1);
-        crate::engine::grid::for_each_row(
-            region,
-            &dims4,
-            &[0; 4],
-            &region.extent,
-            &region.start,
-            |from, _, len| {
-                out.extend_from_slice(&values[from..from + len]);
-            },
-        );
+        let mut out = Vec::new();
+        crate::engine::grid::gather(values, &pad4(dims, 1), region, &mut out);
         out
     }
     let sample = match field {

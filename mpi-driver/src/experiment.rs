@@ -43,7 +43,7 @@ use serde::Deserialize;
 
 use plume_core::{Error, ErrorKind, Result};
 
-use crate::config::TrainConfig;
+use crate::config::{Scenario, TrainConfig};
 use crate::data::Catalog;
 use crate::report::{self, Case, Manifest, Timing};
 
@@ -65,7 +65,7 @@ pub struct ExperimentConfig {
     pub mpirun: Vec<String>,
     /// `clean_labels` (scenario (i)) and/or `recomputed_labels` (scenario (ii)).
     #[serde(default = "default_scenarios")]
-    pub scenarios: Vec<crate::config::Scenario>,
+    pub scenarios: Vec<Scenario>,
     /// The storage axis across which the report's slices are cut.
     pub slice_axis: Option<usize>,
     /// The data.
@@ -125,8 +125,8 @@ fn one() -> usize {
 fn default_mpirun() -> Vec<String> {
     ["mpirun", "--oversubscribe", "--bind-to", "none"].map(String::from).to_vec()
 }
-fn default_scenarios() -> Vec<crate::config::Scenario> {
-    vec![crate::config::Scenario::CleanLabels, crate::config::Scenario::RecomputedLabels]
+fn default_scenarios() -> Vec<Scenario> {
+    vec![Scenario::CleanLabels, Scenario::RecomputedLabels]
 }
 fn default_bounds() -> Vec<f64> {
     vec![0.01, 0.05, 0.1, 0.2, 0.4]
@@ -148,8 +148,7 @@ fn invalid(origin: &Path, what: impl std::fmt::Display) -> Error {
 impl ExperimentConfig {
     /// Reads and checks a deck; relative paths are resolved against its folder.
     pub fn load(path: &Path) -> Result<ExperimentConfig> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let mut c: ExperimentConfig =
             toml::from_str(&text).map_err(|e| invalid(path, e.to_string().trim_end()))?;
         let base = path.parent().unwrap_or(Path::new("."));
@@ -229,6 +228,11 @@ struct RunAt {
     path: PathBuf,
 }
 
+/// The deck spelling of `s` (`clean_labels`, `recomputed_labels`): its serde form.
+fn scenario_name(s: Scenario) -> String {
+    toml::Value::try_from(s).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
 fn case_name(bound: f64) -> String {
     if bound == 0.0 {
         "lossless".into()
@@ -248,9 +252,8 @@ fn sibling(name: &str) -> PathBuf {
 
 /// Runs `cmd` with its output in `log`; an error names `what`, the command and the log.
 fn run_logged(mut cmd: Command, what: &str, log: &Path) -> Result<()> {
-    let file = std::fs::File::create(log)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot create {}: {e}", log.display())))?;
-    let err = file.try_clone().map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", log.display())))?;
+    let file = std::fs::File::create(log).map_err(|e| Error::io(log, e))?;
+    let err = file.try_clone().map_err(|e| Error::io(log, e))?;
     let shown = format!("{cmd:?}");
     let status = cmd
         .stdout(file)
@@ -269,8 +272,7 @@ fn run_logged(mut cmd: Command, what: &str, log: &Path) -> Result<()> {
 }
 
 fn create_dir(p: &Path) -> Result<()> {
-    std::fs::create_dir_all(p)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot create {}: {e}", p.display())))
+    std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))
 }
 
 /// Imports the BLASTNet dataset; returns one run per bound (the lossless one first).
@@ -288,11 +290,9 @@ fn import(b: &BlastnetSource, out: &Path) -> Result<Vec<RunAt>> {
     run_logged(cmd, "plume import blastnet", &out.join("import.log"))?;
     // This import's catalogs, as its report lists them.
     let report_path = dest.join("import.json");
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&report_path)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", report_path.display())))?,
-    )
-    .map_err(|e| Error::invalid(format!("{}: {e}", report_path.display())))?;
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).map_err(|e| Error::io(&report_path, e))?)
+            .map_err(|e| Error::invalid(format!("{}: {e}", report_path.display())))?;
     let mut runs = Vec::new();
     for name in report["catalogs"].as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
         let path = dest.join(name);
@@ -383,10 +383,8 @@ pub fn run(path: &Path) -> Result<PathBuf> {
     let mut jobs = Vec::new();
     for run in &runs {
         for &scenario in &c.scenarios {
-            let s = match scenario {
-                crate::config::Scenario::CleanLabels => "clean_labels",
-                crate::config::Scenario::RecomputedLabels => "recomputed_labels",
-            };
+            let s = scenario_name(scenario);
+            let s = s.as_str();
             if run.bound == 0.0 && scenario != c.scenarios[0] {
                 continue; // one lossless network serves both scenarios
             }
@@ -395,8 +393,7 @@ pub fn run(path: &Path) -> Result<PathBuf> {
             create_dir(&dir)?;
             let text = deck(&c, run, clean, s, &dir)?;
             let file = dir.join("train.toml");
-            std::fs::write(&file, text)
-                .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write {}: {e}", file.display())))?;
+            std::fs::write(&file, text).map_err(|e| Error::io(&file, e))?;
             jobs.push((run.bound, scenario, name, dir));
         }
     }
@@ -420,7 +417,7 @@ pub fn run(path: &Path) -> Result<PathBuf> {
     let cases = runs
         .iter()
         .map(|run| {
-            let find = |s: crate::config::Scenario| {
+            let find = |s: Scenario| {
                 if run.bound == 0.0 {
                     return c.scenarios.contains(&s).then(|| lossless_dir.clone()).flatten();
                 }
@@ -429,8 +426,8 @@ pub fn run(path: &Path) -> Result<PathBuf> {
             Case {
                 name: if run.bound == 0.0 { "lossless".into() } else { format!("pw_rel {}", run.bound) },
                 run: run.path.clone(),
-                train: find(crate::config::Scenario::CleanLabels),
-                train_recomputed: find(crate::config::Scenario::RecomputedLabels),
+                train: find(Scenario::CleanLabels),
+                train_recomputed: find(Scenario::RecomputedLabels),
             }
         })
         .collect();
@@ -447,7 +444,6 @@ pub fn run(path: &Path) -> Result<PathBuf> {
     };
     let text = toml::to_string(&manifest).map_err(|e| Error::invalid(format!("manifest: {e}")))?;
     let mpath = c.out.join("manifest.toml");
-    std::fs::write(&mpath, text)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write {}: {e}", mpath.display())))?;
+    std::fs::write(&mpath, text).map_err(|e| Error::io(&mpath, e))?;
     report::run(&manifest, &c.out.join("report"))
 }

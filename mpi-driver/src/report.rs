@@ -208,19 +208,15 @@ pub struct Report {
     pub slices: Slices,
 }
 
-fn io(path: &Path, e: std::io::Error) -> Error {
-    Error::new(ErrorKind::Io, format!("{}: {e}", path.display()))
-}
-
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     serde_json::from_str(&text).map_err(|e| Error::invalid(format!("{}: {e}", path.display())))
 }
 
 impl Manifest {
     /// Reads a manifest; paths are relative to its folder.
     pub fn load(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let mut m: Manifest = toml::from_str(&text)
             .map_err(|e| Error::invalid(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
         let base = path.parent().unwrap_or(Path::new("."));
@@ -371,16 +367,16 @@ pub struct StoredVsRelabel {
     pub n_changed_on_boundary: u64,
 }
 
-fn stored_vs_relabel(clean: &Run, fields: &[String; 4]) -> Result<StoredVsRelabel> {
+/// `clean_labels`: [`relabel`] of every clean snapshot, in order.
+fn stored_vs_relabel(clean: &Run, clean_labels: &[(Vec<usize>, Vec<u8>)]) -> Result<StoredVsRelabel> {
     let mut r = StoredVsRelabel { n_cells: 0, n_changed: 0, n_changed_on_boundary: 0 };
-    for i in 0..clean.keys().len() {
-        let (dims, lab) = relabel(clean, i, fields)?;
+    for (i, (dims, lab)) in clean_labels.iter().enumerate() {
         let stored = clean.stored_labels(i)?;
         r.n_cells += lab.len() as u64;
         for (i, (a, b)) in lab.iter().zip(&stored).enumerate() {
             if a != b {
                 r.n_changed += 1;
-                r.n_changed_on_boundary += u64::from(on_boundary(i, &dims));
+                r.n_changed_on_boundary += u64::from(on_boundary(i, dims));
             }
         }
     }
@@ -388,16 +384,22 @@ fn stored_vs_relabel(clean: &Run, fields: &[String; 4]) -> Result<StoredVsRelabe
 }
 
 /// Labels recomputed from `run`'s fields vs those recomputed from `clean`'s, both by the
-/// whole-field labeler: the label error the compression alone causes.
-fn label_summary(run: &Run, clean: &Run, fields: &[String; 4]) -> Result<LabelSummary> {
+/// whole-field labeler: the label error the compression alone causes. `clean_labels` as in
+/// [`stored_vs_relabel`].
+fn label_summary(
+    run: &Run,
+    clean: &Run,
+    clean_labels: &[(Vec<usize>, Vec<u8>)],
+    fields: &[String; 4],
+) -> Result<LabelSummary> {
     let mut n_cells = 0u64;
     let mut n_changed = 0u64;
     let mut class_cells = vec![0u64; N_CLASSES];
     let mut class_changed = vec![0u64; N_CLASSES];
     for (i, key) in run.keys().iter().enumerate() {
-        let (_, reference) = relabel(clean, clean.index(key)?, fields)?;
+        let reference = &clean_labels[clean.index(key)?].1;
         let (_, lab) = relabel(run, i, fields)?;
-        let e = label_error(&reference, &lab)?;
+        let e = label_error(reference, &lab)?;
         n_cells += e.n_cells;
         n_changed += e.n_changed;
         for ce in &e.per_class {
@@ -510,6 +512,9 @@ fn slices(m: &Manifest, runs: &[Run], clean: &Run) -> Result<Slices> {
 /// Builds the report's numbers and checks.
 pub fn build(m: &Manifest) -> Result<Report> {
     let clean = Run::load(&m.clean)?;
+    // labelled once, compared with every case
+    let clean_labels =
+        (0..clean.keys().len()).map(|i| relabel(&clean, i, &m.label_fields)).collect::<Result<Vec<_>>>()?;
     let mut checks = Vec::new();
     let mut cases = Vec::new();
     let mut runs = Vec::new();
@@ -518,7 +523,7 @@ pub fn build(m: &Manifest) -> Result<Report> {
         let (fields, file_ratio) = field_summaries(&run, &clean, &mut checks, &case.name)?;
         let lf = fields.iter().find(|f| f.name == m.label_fields[0]);
         let (mode, bound) = lf.map_or((String::new(), f64::NAN), |f| (f.mode.clone(), f.bound));
-        let labels = label_summary(&run, &clean, &m.label_fields)?;
+        let labels = label_summary(&run, &clean, &clean_labels, &m.label_fields)?;
         let lossless = fields.iter().all(|f| f.max_abs_error == 0.0);
         if bound == 0.0 || lossless {
             checks.push((format!("{}: lossless (every field's max abs error is 0)", case.name), lossless));
@@ -551,7 +556,7 @@ pub fn build(m: &Manifest) -> Result<Report> {
         });
         runs.push(run);
     }
-    let stored_vs_relabel = stored_vs_relabel(&clean, &m.label_fields)?;
+    let stored_vs_relabel = stored_vs_relabel(&clean, &clean_labels)?;
     let slices = slices(m, &runs, &clean)?;
     Ok(Report { manifest: m.clone(), cases, stored_vs_relabel, checks, slices })
 }
@@ -612,7 +617,7 @@ pub fn run(m: &Manifest, out: &Path) -> Result<PathBuf> {
 
 /// Writes the figures, `report.md`, `report.html` and `report.json` into `out`.
 pub fn write(r: &Report, out: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut written = Vec::new();
     let labels: Vec<String> = r.cases.iter().map(bound_label).collect();
     let field_names: Vec<String> =
@@ -697,19 +702,19 @@ pub fn write(r: &Report, out: &Path) -> Result<Vec<PathBuf>> {
         let src = dir.join("panel_0.png");
         if src.exists() {
             let name = format!("panel_{}.png", slug(&c.name));
-            std::fs::copy(&src, out.join(&name)).map_err(|e| io(&src, e))?;
+            std::fs::copy(&src, out.join(&name)).map_err(|e| Error::io(&src, e))?;
             written.push(out.join(&name));
             panels.push((c.name.clone(), name));
         }
     }
     let json = serde_json::to_string_pretty(r).map_err(|e| Error::invalid(e.to_string()))?;
     let p = out.join("report.json");
-    std::fs::write(&p, json).map_err(|e| io(&p, e))?;
+    std::fs::write(&p, json).map_err(|e| Error::io(&p, e))?;
     written.push(p);
     let (md, html) = render(r, &field_names, &panels);
     for (name, text) in [("report.md", md), ("report.html", html)] {
         let p = out.join(name);
-        std::fs::write(&p, text).map_err(|e| io(&p, e))?;
+        std::fs::write(&p, text).map_err(|e| Error::io(&p, e))?;
         written.push(p);
     }
     Ok(written)

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use plume_core::codec::decompress_any;
 use plume_core::field::AnyValues;
 use plume_core::label::decompress_labels;
-use plume_core::{Error, ErrorKind, Result};
+use plume_core::{Error, Result};
 
-use crate::data::insitu::{read_dataset, register_filter, RunCatalog, CATALOG_FILE};
+use crate::data::insitu::{h5, read_dataset, register_filter, RunCatalog, CATALOG_FILE};
 use crate::data::Catalog;
 
 /// The feature names of a stream catalog, in its channel order.
@@ -41,10 +41,6 @@ pub struct FieldData {
     pub original_bytes: u64,
     /// Bytes stored (the HDF5 dataset's storage size, or the stream file's size).
     pub stored_bytes: u64,
-}
-
-fn io(path: &Path, e: std::io::Error) -> Error {
-    Error::new(ErrorKind::Io, format!("{}: {e}", path.display()))
 }
 
 impl Run {
@@ -125,8 +121,7 @@ impl Run {
                 let s = &c.steps[i];
                 let entry = s.field(name).ok_or_else(|| self.no_field(i, name))?;
                 let (dims, values) = read_dataset::<f64>(&s.path, name)?;
-                let file = hdf5::File::open(&s.path)
-                    .map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", s.path.display())))?;
+                let file = hdf5::File::open(&s.path).map_err(|e| h5(&s.path, "open", e))?;
                 let stored_bytes = file.dataset(name).map(|d| d.storage_size()).unwrap_or(0);
                 Ok(FieldData { dims, values, original_bytes: entry.original_bytes, stored_bytes })
             }
@@ -134,7 +129,7 @@ impl Run {
                 let k =
                     CATALOG_FIELDS.iter().position(|f| *f == name).ok_or_else(|| self.no_field(i, name))?;
                 let path = c.snapshot[i].fields.paths()[k];
-                let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
+                let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
                 let (values, shape) = decompress_any(&bytes)
                     .map_err(|e| Error::new(e.kind(), format!("{}: {}", path.display(), e.message())))?;
                 let (values, original_bytes): (Vec<f64>, u64) = match values {
@@ -160,7 +155,7 @@ impl Run {
             Run::Insitu(c) => Ok(read_dataset::<u8>(&c.steps[i].path, "labels")?.1),
             Run::Streams(_, c) => {
                 let path = &c.snapshot[i].labels;
-                let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
+                let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
                 decompress_labels(&bytes)
                     .map(|(v, _)| v)
                     .map_err(|e| Error::new(e.kind(), format!("{}: {}", path.display(), e.message())))
@@ -176,7 +171,7 @@ impl Run {
                 let s = &c.snapshot[i];
                 let mut n = 0;
                 for p in s.fields.paths().into_iter().chain([s.labels.as_path()]) {
-                    n += std::fs::metadata(p).map_err(|e| io(p, e))?.len();
+                    n += std::fs::metadata(p).map_err(|e| Error::io(p, e))?.len();
                 }
                 Ok(n)
             }

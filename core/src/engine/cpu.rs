@@ -11,7 +11,7 @@ use std::mem::MaybeUninit;
 use rayon::prelude::*;
 
 use super::bits64;
-use super::grid::{for_each_row, pad4, BlockGrid, Box4};
+use super::grid::{for_each_row, gather, pad4, BlockGrid, Box4};
 use super::{Compressed, Engine, Plan};
 use crate::encode::{BitPackEncoder, ContextCoder, Histogram, HuffmanEncoder};
 use crate::error::{Error, ErrorKind, Result};
@@ -97,9 +97,7 @@ fn predict_block<T: Element, Q: Quantizer>(
             let Some(linear) = quantizer.as_linear() else { continue };
             let block_values = &mut scratch.values;
             block_values.clear();
-            for_each_row(&bx, grid.dims(), &[0; 4], &bx.extent, &bx.start, |field_at, _, len| {
-                block_values.extend_from_slice(&values[field_at..field_at + len]);
-            });
+            gather(values, grid.dims(), &bx, block_values);
             trial.resize(block_values.len(), 0);
             closed_loop::encode(linear, block_values, &dims, trial, trial_outliers, &mut scratch.rec);
         } else {
@@ -206,19 +204,19 @@ fn compress_with<T: Element, Q: Quantizer>(
                     predict_block(values, grid, b, quantizer, candidates, Vec::new(), scratch)
                 })
                 .collect();
-            // per-block histograms merged in block order: deterministic on any thread count
-            let hist = || {
+            let zstd = ZstdLossless { level: plan.zstd_level };
+            let n_outliers: usize = predicted.iter().map(|p| p.outliers.len()).sum();
+            let few_outliers = (n_outliers as f64) < CONTEXT_CODER_MAX_OUTLIER_SHARE * values.len() as f64;
+            // The stream's histogram, unless the quantizer always takes the context coder:
+            // per-block histograms merged in block order, deterministic on any thread count.
+            let hist = (!quantizer.context_coded()).then(|| {
                 predicted
                     .par_iter()
                     .map(|p| Histogram::of(&p.residuals))
                     .collect::<Vec<_>>()
                     .into_iter()
                     .fold(Histogram::default(), Histogram::merge)
-            };
-            let zstd = ZstdLossless { level: plan.zstd_level };
-            let n_outliers: usize = predicted.iter().map(|p| p.outliers.len()).sum();
-            let few_outliers = (n_outliers as f64) < CONTEXT_CODER_MAX_OUTLIER_SHARE * values.len() as f64;
-            let hist = (!quantizer.context_coded()).then(hist);
+            });
             let context =
                 hist.as_ref().is_none_or(|h| h.entropy_bits() < CONTEXT_CODER_MAX_BITS && few_outliers);
             let (blocks, codebook) = if context {
@@ -263,10 +261,8 @@ fn compress_bits64<T: Element>(values: &[T], grid: &BlockGrid, plan: &Plan) -> R
         .into_par_iter()
         .map(|b| {
             let bx = grid.block(b);
-            let mut block_values = Vec::with_capacity(bx.volume());
-            for_each_row(&bx, grid.dims(), &[0; 4], &bx.extent, &bx.start, |field_at, _, len| {
-                block_values.extend_from_slice(&values[field_at..field_at + len]);
-            });
+            let mut block_values = Vec::new();
+            gather(values, grid.dims(), &bx, &mut block_values);
             let mut out = Vec::with_capacity(bx.volume() * 6);
             bits64::encode_block(&block_values, bx.extent, plan.zstd_level, &mut out)?;
             Ok(out)

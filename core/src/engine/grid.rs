@@ -74,6 +74,15 @@ pub fn for_each_row(
     }
 }
 
+/// Appends the values of `region` of a C-order array of `dims` to `out`, in C order of
+/// the region (a block's values, a sample sub-box).
+pub fn gather<T: Copy>(values: &[T], dims: &[usize; MAX_DIMS], region: &Box4, out: &mut Vec<T>) {
+    out.reserve(region.volume());
+    for_each_row(region, dims, &[0; MAX_DIMS], &region.extent, &region.start, |from, _, len| {
+        out.extend_from_slice(&values[from..from + len]);
+    });
+}
+
 /// A field cut into blocks.
 #[derive(Debug, Clone)]
 pub struct BlockGrid {

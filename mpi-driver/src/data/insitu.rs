@@ -230,7 +230,8 @@ pub fn register_filter() -> Result<()> {
     Ok(())
 }
 
-fn h5(path: &Path, what: &str, e: hdf5::Error) -> Error {
+/// An HDF5 failure on `path` as an `Io` error naming what was being done.
+pub(crate) fn h5(path: &Path, what: &str, e: hdf5::Error) -> Error {
     Error::new(ErrorKind::Io, format!("{}: {what}: {e}", path.display()))
 }
 

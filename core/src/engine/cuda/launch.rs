@@ -84,15 +84,16 @@ impl Quant {
     /// The constants of `q`, and whether it is the log quantizer. The kernels have no
     /// lossless (bits) quantizer: `Unsupported`, so that callers use the CPU engine.
     pub fn of(q: &QuantizerParams) -> crate::error::Result<(Quant, bool)> {
-        let (bound, step, base, log) =
-            match *q {
-                QuantizerParams::Linear { abs_bound, step, offset } => (abs_bound, step, offset, false),
-                QuantizerParams::Log { rel_bound, step, lmin } => (rel_bound, step, lmin, true),
-                QuantizerParams::Bits => return Err(crate::error::Error::new(
+        let (bound, step, base, log) = match *q {
+            QuantizerParams::Linear { abs_bound, step, offset } => (abs_bound, step, offset, false),
+            QuantizerParams::Log { rel_bound, step, lmin } => (rel_bound, step, lmin, true),
+            QuantizerParams::Bits => {
+                return Err(crate::error::Error::new(
                     crate::error::ErrorKind::Unsupported,
-                    "the CUDA engine has no lossless (bits) quantizer (f32 at bound 0): use the CPU engine",
-                )),
-            };
+                    "the CUDA engine has no lossless (bits) quantizer (bound 0): use the CPU engine",
+                ))
+            }
+        };
         let inv_step = if step > 0.0 && step.is_finite() { 1.0 / step } else { 0.0 };
         Ok((Quant { bound, step, base, inv_step }, log))
     }
