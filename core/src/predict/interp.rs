@@ -117,12 +117,12 @@ impl Stencil {
 /// Visits the points of pass `(s, k)` over 4-D padded `dims` in their fixed order, calling
 /// `f(index, stencil, d)` with the distance `d` between neighbours on the pass axis.
 #[inline(always)]
-pub(super) fn visit_pass(
+pub(super) fn visit_pass<F: FnMut(usize, Stencil, usize)>(
     dims: &[usize; 4],
     s: usize,
     k: usize,
     cubic: bool,
-    mut f: impl FnMut(usize, Stencil, usize),
+    mut f: F,
 ) {
     let strides = [dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1];
     let n = dims[k];
@@ -137,13 +137,42 @@ pub(super) fn visit_pass(
             while c[2] < dims[2] {
                 let base = c[0] * strides[0] + c[1] * strides[1] + c[2] * strides[2];
                 if k == 3 {
-                    for x in (s..n).step_by(2 * s) {
+                    // The interior (cubic: x - 3s >= 0 and x + 3s < n) gets its own loop with
+                    // the stencil known at compile time; the few points near the ends pick
+                    // theirs one by one.
+                    let interior =
+                        if cubic { 3 * s..n.saturating_sub(3 * s) } else { s..n.saturating_sub(s) };
+                    let mut x = s;
+                    while x < n && x < interior.start {
                         f(base + x, Stencil::of(x, n, s, cubic), d);
+                        x += 2 * s;
+                    }
+                    if cubic {
+                        while x < interior.end {
+                            f(base + x, Stencil::Cubic, d);
+                            x += 2 * s;
+                        }
+                    } else {
+                        while x < interior.end {
+                            f(base + x, Stencil::Linear, d);
+                            x += 2 * s;
+                        }
+                    }
+                    while x < n {
+                        f(base + x, Stencil::of(x, n, s, cubic), d);
+                        x += 2 * s;
                     }
                 } else {
-                    let stencil = Stencil::of(c[k], n, s, cubic);
-                    for c3 in (0..dims[3]).step_by(2 * s) {
-                        f(base + c3, stencil, d);
+                    // One stencil per row: the common ones get a loop of their own.
+                    let row = |stencil: Stencil, f: &mut F| {
+                        for c3 in (0..dims[3]).step_by(2 * s) {
+                            f(base + c3, stencil, d);
+                        }
+                    };
+                    match Stencil::of(c[k], n, s, cubic) {
+                        Stencil::Cubic => row(Stencil::Cubic, &mut f),
+                        Stencil::Linear => row(Stencil::Linear, &mut f),
+                        other => row(other, &mut f),
                     }
                 }
                 c[2] += step(2);
