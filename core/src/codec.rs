@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::field::{AnyField, AnyValues, AnyValuesMut, DType, Element, FieldView, Order, Shape};
 pub use crate::format::Encoding;
 use crate::format::{BlockEntry, Header, QuantizerParams, StreamLayout, FORMAT_VERSION, MAX_BLOCK_VALUES};
+use crate::huge_pages;
 
 /// What the caller asks of a compression.
 #[derive(Debug, Clone, PartialEq)]
@@ -343,20 +344,32 @@ fn abs_bound_for_ratio(
     Ok(hi)
 }
 
-/// Header, codebook, block table and blocks, in stream order.
+/// Header, codebook, block table and blocks, in stream order. The block checksums and the
+/// copies of the blocks into the stream run in parallel, into an output whose pages are
+/// faulted in by the copying threads.
 pub(crate) fn assemble(header: &Header, compressed: &crate::engine::Compressed) -> Vec<u8> {
-    let data_bytes: usize = compressed.blocks.iter().map(Vec::len).sum();
-    let mut entries = Vec::with_capacity(compressed.blocks.len());
+    let blocks = &compressed.blocks;
+    let crcs: Vec<u32> = blocks.par_iter().map(|b| crc32fast::hash(b)).collect();
+    let mut entries = Vec::with_capacity(blocks.len());
     let mut offset = 0u64;
-    for b in &compressed.blocks {
-        entries.push(BlockEntry { offset, len: b.len() as u64, crc32: crc32fast::hash(b) });
+    for (b, crc32) in blocks.iter().zip(crcs) {
+        entries.push(BlockEntry { offset, len: b.len() as u64, crc32 });
         offset += b.len() as u64;
     }
-    let mut out = Vec::with_capacity(256 + compressed.codebook.len() + 20 * entries.len() + data_bytes);
-    header.write(&compressed.codebook, &entries, &mut out);
-    for b in &compressed.blocks {
-        out.extend_from_slice(b);
+    let mut head = Vec::with_capacity(256 + compressed.codebook.len() + 20 * entries.len());
+    header.write(&compressed.codebook, &entries, &mut head);
+    // Zeroed by the allocator (fresh pages for a large stream), then written once.
+    let mut out = vec![0u8; head.len() + offset as usize];
+    huge_pages::advise(&mut out);
+    let (head_part, mut rest) = out.split_at_mut(head.len());
+    head_part.copy_from_slice(&head);
+    let mut parts = Vec::with_capacity(blocks.len());
+    for b in blocks {
+        let (part, tail) = rest.split_at_mut(b.len());
+        parts.push(part);
+        rest = tail;
     }
+    parts.into_par_iter().zip(blocks.par_iter()).for_each(|(part, b)| part.copy_from_slice(b));
     out
 }
 
@@ -446,29 +459,6 @@ fn decode_new<T: Element>(stream: &[u8], layout: &StreamLayout, region: &Box4) -
     // SAFETY: on success the engine wrote all n elements (its contract).
     unsafe { v.set_len(n) };
     Ok(v)
-}
-
-mod huge_pages {
-    /// Asks Linux to back the 2 MiB-aligned part of a large fresh buffer with transparent
-    /// huge pages (`madvise(MADV_HUGEPAGE)`; with THP in `madvise` mode, the common
-    /// default): the decoder's first writes then fault 2 MiB at a time instead of 4 KiB,
-    /// and threads writing their blocks in parallel stop contending on the kernel's page
-    /// lists. A hint only: its failure changes nothing but speed.
-    #[cfg(target_os = "linux")]
-    pub fn advise<T>(buf: &mut [T]) {
-        const HUGE: usize = 2 << 20;
-        let (start, bytes) = (buf.as_mut_ptr() as usize, std::mem::size_of_val(buf));
-        let aligned = start.next_multiple_of(HUGE);
-        let end = (start + bytes) / HUGE * HUGE;
-        if end >= aligned + HUGE {
-            // SAFETY: the range lies inside `buf`, which this process owns; MADV_HUGEPAGE
-            // changes no contents and no mapping, only how pages are faulted in.
-            unsafe { libc::madvise(aligned as *mut libc::c_void, end - aligned, libc::MADV_HUGEPAGE) };
-        }
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    pub fn advise<T>(_buf: &mut [T]) {}
 }
 
 fn whole_field(layout: &StreamLayout) -> Box4 {

@@ -33,6 +33,7 @@ pub mod error;
 pub mod exact_math;
 pub mod field;
 pub mod format;
+mod huge_pages;
 pub mod label;
 pub mod lossless;
 pub mod metrics;

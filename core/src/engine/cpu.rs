@@ -17,6 +17,7 @@ use crate::encode::{BitPackEncoder, ContextCoder, Histogram, HuffmanEncoder};
 use crate::error::{Error, ErrorKind, Result};
 use crate::field::{AnyField, AnyValuesMut, DType, Element};
 use crate::format::{block, ByteReader, Encoding, QuantizerParams, StreamLayout};
+use crate::huge_pages;
 use crate::lossless::{LosslessCodec, ZstdLossless};
 use crate::predict::{closed_loop, estimated_bits, PredictorKind};
 use crate::quantize::{quantize_run, BitsQuantizer, LinearQuantizer, LogQuantizer, Quantizer};
@@ -25,10 +26,10 @@ use crate::quantize::{quantize_run, BitsQuantizer, LinearQuantizer, LogQuantizer
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CpuEngine;
 
-/// One block after quantization and prediction.
-struct Predicted<T> {
+/// One block after quantization and prediction; its residuals lie in the caller's buffer.
+struct Predicted<'a, T> {
     predictor: PredictorKind,
-    residuals: Vec<i32>,
+    residuals: &'a [i32],
     outliers: Vec<(u32, T)>,
 }
 
@@ -37,6 +38,8 @@ struct Scratch<T> {
     codes: Vec<i32>,
     trial: Vec<i32>,
     trial_outliers: Vec<(u32, T)>,
+    /// The best candidate so far (swapped with `trial`).
+    best: Vec<i32>,
     values: Vec<T>,
     rec: Vec<f64>,
 }
@@ -47,6 +50,7 @@ impl<T> Scratch<T> {
             codes: Vec::new(),
             trial: Vec::new(),
             trial_outliers: Vec::new(),
+            best: Vec::new(),
             values: Vec::new(),
             rec: Vec::new(),
         }
@@ -59,17 +63,18 @@ fn candidate_bits<T>(residuals: &[i32], outliers: &[(u32, T)]) -> u64 {
 }
 
 /// Quantizes block `b` and predicts it with the first of `candidates`, or, given several,
-/// with the one whose residuals and outliers have the smallest estimated size. A
-/// closed-loop candidate is skipped unless the quantizer is linear.
-fn predict_block<T: Element, Q: Quantizer>(
+/// with the one whose residuals and outliers have the smallest estimated size; the chosen
+/// residuals go to `residuals` (the block's volume). A closed-loop candidate is skipped
+/// unless the quantizer is linear.
+fn predict_block<'a, T: Element, Q: Quantizer>(
     values: &[T],
     grid: &BlockGrid,
     b: usize,
     quantizer: &Q,
     candidates: &[PredictorKind],
-    residuals: Vec<i32>,
+    residuals: &'a mut [i32],
     scratch: &mut Scratch<T>,
-) -> Predicted<T> {
+) -> Predicted<'a, T> {
     let bx = grid.block(b);
     let dims = grid.block_dims_of(&bx);
     let codes = &mut scratch.codes;
@@ -85,7 +90,8 @@ fn predict_block<T: Element, Q: Quantizer>(
             &mut outliers,
         );
     });
-    let mut best = Predicted { predictor: candidates[0], residuals, outliers: Vec::new() };
+    let mut best_predictor = candidates[0];
+    let mut best_outliers = Vec::new();
     let mut best_bits = u64::MAX;
     for (n, &p) in candidates.iter().enumerate() {
         let last = n + 1 == candidates.len();
@@ -113,12 +119,13 @@ fn predict_block<T: Element, Q: Quantizer>(
         let bits = if candidates.len() > 1 { candidate_bits(trial, trial_outliers) } else { 0 };
         if bits < best_bits {
             best_bits = bits;
-            best.predictor = p;
-            std::mem::swap(&mut best.residuals, trial);
-            std::mem::swap(&mut best.outliers, trial_outliers);
+            best_predictor = p;
+            std::mem::swap(&mut scratch.best, trial);
+            std::mem::swap(&mut best_outliers, trial_outliers);
         }
     }
-    best
+    residuals.copy_from_slice(&scratch.best);
+    Predicted { predictor: best_predictor, residuals, outliers: best_outliers }
 }
 
 /// How a `ratio` block of format version 3 codes its residuals: its first stored byte.
@@ -168,24 +175,17 @@ fn compress_with<T: Element, Q: Quantizer>(
                 .map_init(
                     || (Vec::new(), Scratch::new()),
                     |(residuals, scratch), b| {
-                        let p = predict_block(
-                            values,
-                            grid,
-                            b,
-                            quantizer,
-                            FAST_PREDICTORS,
-                            std::mem::take(residuals),
-                            scratch,
-                        );
+                        residuals.resize(grid.block(b).volume(), 0);
+                        let p =
+                            predict_block(values, grid, b, quantizer, FAST_PREDICTORS, residuals, scratch);
                         let mut out = Vec::with_capacity(p.residuals.len() / 2);
                         block::write_payload(
                             p.predictor,
                             &p.outliers,
                             &BitPackEncoder,
-                            &p.residuals,
+                            p.residuals,
                             &mut out,
                         );
-                        *residuals = p.residuals;
                         (out, p.outliers.len())
                     },
                 )
@@ -198,10 +198,22 @@ fn compress_with<T: Element, Q: Quantizer>(
         }
         Encoding::Ratio => {
             let candidates = ratio_predictors(quantizer);
-            let predicted: Vec<Predicted<T>> = (0..n_blocks)
+            // Every block's residuals, kept until the stream's coder is chosen: one buffer
+            // of the field's size, cut into the blocks' parts.
+            let mut all_residuals = vec![0i32; values.len()];
+            huge_pages::advise(&mut all_residuals);
+            let mut parts = Vec::with_capacity(n_blocks);
+            let mut rest = &mut all_residuals[..];
+            for b in 0..n_blocks {
+                let (part, tail) = rest.split_at_mut(grid.block(b).volume());
+                parts.push(part);
+                rest = tail;
+            }
+            let predicted: Vec<Predicted<T>> = parts
                 .into_par_iter()
-                .map_init(Scratch::new, |scratch, b| {
-                    predict_block(values, grid, b, quantizer, candidates, Vec::new(), scratch)
+                .enumerate()
+                .map_init(Scratch::new, |scratch, (b, part)| {
+                    predict_block(values, grid, b, quantizer, candidates, part, scratch)
                 })
                 .collect();
             let zstd = ZstdLossless { level: plan.zstd_level };
@@ -212,7 +224,7 @@ fn compress_with<T: Element, Q: Quantizer>(
             let hist = (!quantizer.context_coded()).then(|| {
                 predicted
                     .par_iter()
-                    .map(|p| Histogram::of(&p.residuals))
+                    .map(|p| Histogram::of(p.residuals))
                     .collect::<Vec<_>>()
                     .into_iter()
                     .fold(Histogram::default(), Histogram::merge)
@@ -227,7 +239,7 @@ fn compress_with<T: Element, Q: Quantizer>(
                         let coder = ContextCoder::for_block(grid.block(b).extent, p.predictor as u8);
                         let mut out = Vec::with_capacity(p.residuals.len() / 4);
                         out.push(BlockCoder::Context as u8);
-                        block::write_payload(p.predictor, &p.outliers, &coder, &p.residuals, &mut out);
+                        block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
                         out
                     })
                     .collect();
@@ -238,7 +250,7 @@ fn compress_with<T: Element, Q: Quantizer>(
                     .par_iter()
                     .map(|p| {
                         let mut payload = Vec::with_capacity(p.residuals.len() / 2);
-                        block::write_payload(p.predictor, &p.outliers, &code, &p.residuals, &mut payload);
+                        block::write_payload(p.predictor, &p.outliers, &code, p.residuals, &mut payload);
                         let mut out = Vec::with_capacity(payload.len() / 2);
                         out.push(BlockCoder::HuffmanZstd as u8);
                         zstd.compress(&payload, &mut out)?;
