@@ -186,6 +186,13 @@ fn imports_features_z_labels_and_catalogs() {
     let unit = label_field(&fields, &ZInput::Supplied(&z), &LabelGrid::new(&shape), &LabelParams::default())
         .unwrap();
     assert_ne!(unit.values, want.values, "the test grid should change some labels");
+    // The label grid is written beside the catalogs, exactly, for readers that relabel.
+    for (file, axis) in [("grid-x.f64", &x), ("grid-y.f64", &case.y), ("grid-z.f64", &zc)] {
+        let bytes = std::fs::read(out_dir.join(file)).unwrap();
+        let back: Vec<f64> =
+            bytes.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap())).collect();
+        assert_eq!(&back, axis, "{file}");
+    }
     let fractions: f64 = report["snapshots"][0]["class_fractions"]
         .as_array()
         .unwrap()
@@ -201,6 +208,11 @@ fn imports_features_z_labels_and_catalogs() {
         assert_eq!(text.matches(&format!("\nbound = {bound}\n")).count(), 2, "a float bound: {text}");
         assert!(text.contains(&format!("y_h2 = \"{set}/id005/y_h2.plm\"")), "{text}");
         assert!(text.contains("labels = \"lossless/id000/labels.plm\""), "{text}");
+        assert_eq!(
+            text.matches("coords = { x = \"grid-x.f64\", y = \"grid-y.f64\", z = \"grid-z.f64\" }").count(),
+            2,
+            "{text}"
+        );
         assert_eq!(
             text.contains("clean_fields = { y_h2 = \"lossless/id000/y_h2.plm\""),
             set != "lossless",

@@ -38,9 +38,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use plume_core::label::{
-    label_error, label_field, Class, LabelGrid, LabelParams, SpeciesFields, ZInput, N_CLASSES,
-};
+use plume_core::label::{label_error, label_field, Class, LabelGrid, SpeciesFields, ZInput, N_CLASSES};
 use plume_core::metrics::compare;
 use plume_core::{Error, ErrorKind, FieldView, Order, Result, Shape};
 
@@ -327,9 +325,9 @@ fn field_summaries(
     Ok((out, all_orig as f64 / all_file.max(1) as f64))
 }
 
-/// The whole-field labels (plume_core's labeler, default parameters, unit grid spacing,
-/// one-sided differences at the domain boundary) of snapshot `i`'s stored fields, read as
-/// stored (f64).
+/// The whole-field labels (plume_core's labeler with the snapshot's thresholds and grid,
+/// [`Run::labeler`]; one-sided differences at the domain boundary) of snapshot `i`'s stored
+/// fields, read as stored (f64).
 fn relabel(run: &Run, i: usize, fields: &[String; 4]) -> Result<(Vec<usize>, Vec<u8>)> {
     let mut v: Vec<Vec<f64>> = Vec::new();
     let mut dims = Vec::new();
@@ -340,7 +338,14 @@ fn relabel(run: &Run, i: usize, fields: &[String; 4]) -> Result<(Vec<usize>, Vec
     }
     let shape = Shape::new(&dims, Order::C)?;
     let sp = SpeciesFields { y_h2: &v[0], y_o2: &v[1], y_h2o: &v[2] };
-    let lab = label_field(&sp, &ZInput::Supplied(&v[3]), &LabelGrid::new(&shape), &LabelParams::default())?;
+    let labeler = run.labeler(i)?;
+    let mut grid = LabelGrid::new(&shape);
+    if let Some(coords) = &labeler.coords {
+        for (a, c) in coords.iter().enumerate() {
+            grid = grid.with_coords(a, c);
+        }
+    }
+    let lab = label_field(&sp, &ZInput::Supplied(&v[3]), &grid, &labeler.params)?;
     Ok((dims, lab.values))
 }
 
@@ -516,6 +521,30 @@ pub fn build(m: &Manifest) -> Result<Report> {
     let clean_labels =
         (0..clean.keys().len()).map(|i| relabel(&clean, i, &m.label_fields)).collect::<Result<Vec<_>>>()?;
     let mut checks = Vec::new();
+    // The label errors below mean something only if the report labels like the producer did
+    // (same grid and thresholds): on the clean run it must reproduce the stored labels, off
+    // the domain boundary (where an in-situ session used the solver's ghost layers).
+    let stored: Vec<(usize, bool)> = (0..clean_labels.len())
+        .filter_map(|i| {
+            let (dims, relabelled) = &clean_labels[i];
+            let same = |s: Vec<u8>| {
+                s.len() == relabelled.len()
+                    && s.iter().zip(relabelled).enumerate().all(|(j, (a, b))| a == b || on_boundary(j, dims))
+            };
+            clean.stored_labels(i).ok().map(|s| (i, same(s)))
+        })
+        .collect();
+    if !stored.is_empty() {
+        let bad: Vec<String> = stored.iter().filter(|s| !s.1).map(|s| clean.keys()[s.0].clone()).collect();
+        checks.push((
+            format!(
+                "clean run: whole-field labels of its stored fields = its stored labels off the domain boundary ({} snapshots{})",
+                stored.len(),
+                if bad.is_empty() { String::new() } else { format!("; differ: {}", bad.join(", ")) }
+            ),
+            bad.is_empty(),
+        ));
+    }
     let mut cases = Vec::new();
     let mut runs = Vec::new();
     for case in &m.case {

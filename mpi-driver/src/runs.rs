@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use plume_core::codec::decompress_any;
 use plume_core::field::AnyValues;
-use plume_core::label::decompress_labels;
+use plume_core::label::{decompress_labels, LabelParams};
 use plume_core::{Error, Result};
 
 use crate::data::insitu::{h5, read_dataset, register_filter, RunCatalog, CATALOG_FILE};
-use crate::data::Catalog;
+use crate::data::{Catalog, Labeler};
 
 /// The feature names of a stream catalog, in its channel order.
 pub const CATALOG_FIELDS: [&str; 4] = ["Y_H2", "Y_O2", "Y_H2O", "Z"];
@@ -146,6 +146,16 @@ impl Run {
                     stored_bytes: bytes.len() as u64,
                 })
             }
+        }
+    }
+
+    /// How snapshot `i`'s stored labels were computed, to recompute them alike: a catalog's
+    /// `coords` and thresholds; the labeler's defaults and unit spacing for an in-situ run
+    /// (its files do not record the solver's coordinates).
+    pub fn labeler(&self, i: usize) -> Result<Labeler> {
+        match self {
+            Run::Insitu(_) => Ok(Labeler { params: LabelParams::default(), coords: None }),
+            Run::Streams(_, c) => c.snapshot[i].labeler(),
         }
     }
 

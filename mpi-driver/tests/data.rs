@@ -75,3 +75,64 @@ fn split_is_a_seeded_partition_of_the_windows() {
     assert_eq!(x.len(), 4 * 3 * 64);
     assert_eq!(y.len(), 3 * 64);
 }
+
+#[test]
+fn recomputed_labels_use_the_catalogs_grid_and_thresholds() {
+    use plume_core::codec::decompress;
+    use plume_core::label::{compress_labels, label_field, LabelGrid, SpeciesFields, ZInput};
+    use plume_core::{Order, Shape};
+    use plume_mpi_driver::data::catalog::CoordFiles;
+    use plume_mpi_driver::data::Catalog;
+
+    let dir = scratch("data-labels-grid");
+    let dims = [24, 20, 9];
+    let cat = write_jet_catalog(&dir, dims, 1, 0.0, 11).unwrap();
+    // A stretched y grid and a non-default threshold, as `plume import` records them.
+    let axes: [Vec<f64>; 3] = [0usize, 1, 2].map(|a| {
+        (0..dims[a])
+            .map(|i| i as f64)
+            .map(|i| if a == 1 { 0.5 * i + 0.05 * i * i } else { 0.7 * i })
+            .collect()
+    });
+    let files = ["grid-x.f64", "grid-y.f64", "grid-z.f64"].map(|f| dir.join(f));
+    for (f, axis) in files.iter().zip(&axes) {
+        std::fs::write(f, axis.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
+    }
+    let mut c = Catalog::load(&cat).unwrap();
+    let e = &mut c.snapshot[0];
+    let [x, y, z] = files.clone();
+    e.coords = Some(CoordFiles { x, y, z });
+    e.label_set = vec!["h2o_frac=0.15".to_string()];
+    let labeler = e.labeler().unwrap();
+    assert_eq!(labeler.coords.as_ref().unwrap(), &axes);
+    // The stored labels: that labeler on the (lossless) fields.
+    let f: Vec<Vec<f32>> =
+        e.fields.paths().iter().map(|p| decompress::<f32>(&std::fs::read(p).unwrap()).unwrap().0).collect();
+    let shape = Shape::new(&dims, Order::C).unwrap();
+    let sp = SpeciesFields { y_h2: &f[0], y_o2: &f[1], y_h2o: &f[2] };
+    let grid =
+        LabelGrid::new(&shape).with_coords(0, &axes[0]).with_coords(1, &axes[1]).with_coords(2, &axes[2]);
+    let labels = label_field(&sp, &ZInput::Supplied(&f[3]), &grid, &labeler.params).unwrap().values;
+    let unit =
+        label_field(&sp, &ZInput::Supplied(&f[3]), &LabelGrid::new(&shape), &Default::default()).unwrap();
+    assert_ne!(unit.values, labels, "the grid and threshold should change some labels");
+    std::fs::write(&e.labels, compress_labels(&labels, &shape).unwrap()).unwrap();
+    c.save(&cat).unwrap();
+
+    let ds = open(&cat, 4, 1);
+    let all: Vec<_> = ds.split.train.iter().chain(&ds.split.val).chain(&ds.split.test).copied().collect();
+    for w in all {
+        let (_, ys) = ds.load(w, Features::Lossy, Labels::Stored).unwrap();
+        let (_, yr) = ds.load(w, Features::Lossy, Labels::Recomputed).unwrap();
+        assert_eq!(ys, yr, "{w:?}");
+    }
+
+    // Bad entries name the snapshot and the key.
+    let mut bad = Catalog::load(&cat).unwrap();
+    bad.snapshot[0].label_set = vec!["h2o_frac".to_string()];
+    let err = bad.snapshot[0].labeler().unwrap_err().to_string();
+    assert!(err.contains("label_set") && err.contains("NAME=VALUE"), "{err}");
+    std::fs::write(&files[1], [0u8; 16]).unwrap();
+    let err = Catalog::load(&cat).unwrap().snapshot[0].labeler().unwrap_err().to_string();
+    assert!(err.contains("coords.y") && err.contains("dims[1]"), "{err}");
+}

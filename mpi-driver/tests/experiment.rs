@@ -18,7 +18,7 @@ fn write_f32(path: &Path, values: &[f32]) {
     std::fs::write(path, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
 }
 
-/// A two-snapshot BLASTNet directory (H2, O2, H2O, N2; uniform 1-D grid files).
+/// A two-snapshot BLASTNet directory (H2, O2, H2O, N2; 1-D grid files, y stretched).
 fn write_blastnet(dir: &Path) {
     std::fs::create_dir_all(dir.join("data")).unwrap();
     std::fs::create_dir_all(dir.join("grid")).unwrap();
@@ -34,10 +34,12 @@ fn write_blastnet(dir: &Path) {
         }
         local.push(entry + "}");
     }
+    // A stretched y grid, as in the study's DNS.
     for (axis, n) in ["X", "Y", "Z"].iter().zip(DIMS) {
+        let stretch = if *axis == "Y" { 0.1 } else { 0.0 };
         write_f32(
             &dir.join(format!("grid/{axis}_m.dat")),
-            &(0..n).map(|i| i as f32 * 1e-5).collect::<Vec<_>>(),
+            &(0..n).map(|i| i as f32).map(|i| (i + stretch * i * i) * 1e-5).collect::<Vec<_>>(),
         );
     }
     let info = format!(
@@ -102,6 +104,11 @@ fn blastnet_experiment_runs_end_to_end() {
     let checks = r["checks"].as_array().unwrap();
     assert!(checks.len() >= 6, "{checks:?}");
     assert!(checks.iter().all(|c| c[1] == true), "{checks:?}");
+    // The report labels with the imported grid: it reproduces the stored clean labels.
+    assert!(
+        checks.iter().any(|c| c[0].as_str().unwrap().starts_with("clean run: whole-field labels")),
+        "{checks:?}"
+    );
     let cases = r["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 2);
     let (lossless, lossy) = (&cases[0], &cases[1]);

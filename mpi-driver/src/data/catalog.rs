@@ -10,12 +10,18 @@
 //! fields = { y_h2 = "y_h2.plm", y_o2 = "y_o2.plm", y_h2o = "y_h2o.plm", z = "z.plm" }
 //! clean_fields = { y_h2 = "clean/y_h2.plm", ... }  # optional: the reference for val/test
 //! labels = "labels.plm"       # clean labels stored in situ (a label stream)
+//! # optional, for labels recomputed from the features (scenario (ii), the report): the
+//! # grid and thresholds the clean labels were computed with (`plume import` writes both)
+//! coords = { x = "grid-x.f64", y = "grid-y.f64", z = "grid-z.f64" }  # raw f64, one value
+//! #                             # per cell of the axis (cell centres); unit spacing when absent
+//! label_set = ["eps_z=0.02"]  # labeler thresholds by name, as `plume label --set`
 //! ```
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use plume_core::label::LabelParams;
 use plume_core::{Error, ErrorKind, Result};
 
 /// The four feature streams of a snapshot, in channel order.
@@ -68,6 +74,86 @@ pub struct SnapshotEntry {
     /// Reference Y_H2O of the labeler's reaction indicator for recomputed labels (default:
     /// the labeler's default).
     pub h2o_ref: Option<f64>,
+    /// The grid's cell-centre coordinates per axis, for recomputed labels (unit spacing when
+    /// absent).
+    pub coords: Option<CoordFiles>,
+    /// Labeler thresholds for recomputed labels, `NAME=VALUE` as `plume label --set`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub label_set: Vec<String>,
+}
+
+/// One raw little-endian f64 file per axis, `dims[axis]` values each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoordFiles {
+    /// Axis 0.
+    pub x: PathBuf,
+    /// Axis 1.
+    pub y: PathBuf,
+    /// Axis 2.
+    pub z: PathBuf,
+}
+
+/// How the clean labels of a snapshot were computed: what recomputing them needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labeler {
+    /// Thresholds.
+    pub params: LabelParams,
+    /// Cell-centre coordinates per axis (unit spacing when `None`).
+    pub coords: Option<[Vec<f64>; 3]>,
+}
+
+impl SnapshotEntry {
+    /// The labeler of this snapshot: `h2o_ref` and `label_set` applied to the defaults, the
+    /// coordinate files read and checked against `dims`. Errors name the snapshot and key.
+    pub fn labeler(&self) -> Result<Labeler> {
+        let mut params = LabelParams::default();
+        if let Some(h) = self.h2o_ref {
+            params.h2o_ref = Some(h);
+        }
+        for item in &self.label_set {
+            let (name, value) = item.split_once('=').ok_or_else(|| {
+                Error::invalid(format!(
+                    "snapshot '{}': label_set entry '{item}' is not NAME=VALUE",
+                    self.name
+                ))
+            })?;
+            params.set(name.trim(), value.trim()).map_err(|e| {
+                Error::invalid(format!("snapshot '{}': label_set '{item}': {}", self.name, e.message()))
+            })?;
+        }
+        params
+            .validate()
+            .map_err(|e| Error::invalid(format!("snapshot '{}': {}", self.name, e.message())))?;
+        let coords = match &self.coords {
+            None => None,
+            Some(c) => {
+                let read = |axis: usize, key: &str, path: &Path| -> Result<Vec<f64>> {
+                    let bytes = std::fs::read(path).map_err(|e| {
+                        Error::new(
+                            ErrorKind::Io,
+                            format!("snapshot '{}': coords.{key} {}: {e}", self.name, path.display()),
+                        )
+                    })?;
+                    if bytes.len() != 8 * self.dims[axis] {
+                        return Err(Error::invalid(format!(
+                            "snapshot '{}': coords.{key} {} holds {} bytes, not {} f64 values (dims[{axis}])",
+                            self.name,
+                            path.display(),
+                            bytes.len(),
+                            self.dims[axis]
+                        )));
+                    }
+                    Ok(bytes
+                        .chunks_exact(8)
+                        .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
+                        .collect())
+                };
+                Some([read(0, "x", &c.x)?, read(1, "y", &c.y)?, read(2, "z", &c.z)?])
+            }
+        };
+        Ok(Labeler { params, coords })
+    }
 }
 
 /// The catalog.
@@ -94,6 +180,13 @@ impl Catalog {
             }
             if s.labels.is_relative() {
                 s.labels = base.join(&s.labels);
+            }
+            if let Some(c) = &mut s.coords {
+                for p in [&mut c.x, &mut c.y, &mut c.z] {
+                    if p.is_relative() {
+                        *p = base.join(&*p);
+                    }
+                }
             }
         }
         if c.snapshot.is_empty() {

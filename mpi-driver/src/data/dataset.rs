@@ -114,6 +114,8 @@ struct Snapshot {
     dims: [usize; 3],
     source: Source,
     label_params: LabelParams,
+    /// Cell-centre coordinates per axis for recomputed labels (unit spacing when `None`).
+    coords: Option<[Vec<f64>; 3]>,
 }
 
 /// The `extent` box at `origin` of a C-order `dims` array.
@@ -376,6 +378,7 @@ impl Dataset {
                 dims,
                 source: Source::Arrays { lossy: arc4(lossy), clean: arc4(clean), labels: Arc::new(labels) },
                 label_params: LabelParams::default(),
+                coords: None,
             });
         }
         Ok((snapshots, windows))
@@ -450,17 +453,14 @@ impl Dataset {
                 )
             })?;
             let labels = Arc::new(ids);
-            let mut label_params = LabelParams::default();
-            if let Some(h) = e.h2o_ref {
-                label_params.h2o_ref = Some(h);
-                label_params.validate()?;
-            }
+            let labeler = e.labeler()?;
             Self::tile(si, e.dims, window, depth, stride, &mut windows);
             snapshots.push(Snapshot {
                 name: e.name.clone(),
                 dims: e.dims,
                 source: Source::Streams { lossy, clean, labels },
-                label_params,
+                label_params: labeler.params,
+                coords: labeler.coords,
             });
         }
         Ok((snapshots, windows))
@@ -510,7 +510,12 @@ impl Dataset {
                     full.push(snap.region(features, c, &start, &ext)?);
                 }
                 let shape = Shape::new(&ext, Order::C)?;
-                let grid = LabelGrid::new(&shape).with_ghost(&lo, &hi);
+                let mut grid = LabelGrid::new(&shape).with_ghost(&lo, &hi);
+                if let Some(coords) = &snap.coords {
+                    for (a, c) in coords.iter().enumerate() {
+                        grid = grid.with_coords(a, &c[start[a]..start[a] + ext[a]]);
+                    }
+                }
                 let fields = SpeciesFields { y_h2: &full[0], y_o2: &full[1], y_h2o: &full[2] };
                 let lab = label_field(&fields, &ZInput::Supplied(&full[3]), &grid, &snap.label_params)?;
                 xyz_to_zxy(&lab.values, w, d, &mut y);

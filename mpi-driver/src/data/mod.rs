@@ -10,6 +10,6 @@ pub mod loader;
 pub mod synth;
 
 pub use augment::Augment;
-pub use catalog::{Catalog, FieldStreams, SnapshotEntry};
+pub use catalog::{Catalog, CoordFiles, FieldStreams, Labeler, SnapshotEntry};
 pub use dataset::{ChannelNorm, Dataset, Features, Labels, Split, Window};
 pub use loader::{build_batch, Batch, BatchPlan, Loader};

@@ -62,6 +62,8 @@ pub fn write_jet_catalog(
             clean_fields: clean,
             labels: PathBuf::from(lfile),
             h2o_ref: None,
+            coords: None,
+            label_set: Vec::new(),
         });
     }
     let path = dir.join("catalog.toml");

@@ -9,8 +9,13 @@
 //! OUT/lossless/id000/{y_h2,y_o2,y_h2o,z,labels}.plm   ABS 0 (bit-exact) and the labels
 //! OUT/pw_rel-0.01/id000/{y_h2,y_o2,y_h2o,z}.plm       one folder per bound
 //! OUT/catalog-lossless.toml, OUT/catalog-pw_rel-0.01.toml, ...
+//! OUT/grid-{x,y,z}.f64                                the label grid (with global.grid)
 //! OUT/import.json                                     ratios and errors per field
 //! ```
+//!
+//! The catalogs name the grid files (`coords`) and the `--set` thresholds (`label_set`), so
+//! that labels recomputed from the lossy features (the trainer's scenario (ii), the report's
+//! label error) use the labeler the clean labels were computed with.
 //!
 //! Only the four features and a running Z live in memory (5 x 4 bytes a cell plus 8 for Z's
 //! f64 sum): minor species are read one at a time and folded into Z.
@@ -163,6 +168,9 @@ fn read_grid_axis(path: &Path, dims: [usize; 3], axis: usize) -> CliResult<Vec<f
     let stride = [dims[1] * dims[2], dims[2], 1][axis];
     Ok((0..dims[axis]).map(|i| f64::from(values[i * stride])).collect())
 }
+
+/// The coordinate files written beside the catalogs (axes 0, 1, 2).
+const GRID_FILES: [&str; 3] = ["grid-x.f64", "grid-y.f64", "grid-z.f64"];
 
 /// A string as a TOML basic string.
 fn toml_str(s: &str) -> String {
@@ -409,6 +417,14 @@ fn blastnet(args: &BlastnetArgs) -> CliResult<()> {
         });
     }
 
+    // The grid the labels were computed on, for readers that recompute labels alike
+    // (raw little-endian f64, one value per cell of each axis).
+    if let Some(c) = &coords {
+        for (file, axis) in GRID_FILES.iter().zip(c) {
+            let bytes: Vec<u8> = axis.iter().flat_map(|v| v.to_le_bytes()).collect();
+            crate::io::write_bytes(&args.out.join(file), &bytes)?;
+        }
+    }
     // One trainer catalog per set; lossy sets name the lossless one as the clean reference.
     progress.phase("catalogs");
     let mut catalogs = Vec::new();
@@ -438,6 +454,14 @@ fn blastnet(args: &BlastnetArgs) -> CliResult<()> {
                 text += &format!("clean_fields = {}\n", group("lossless", snap.id));
             }
             text += &format!("labels = {}\n", toml_str(&stream_path("lossless", snap.id, "labels")));
+            if coords.is_some() {
+                let [x, y, z] = GRID_FILES.map(toml_str);
+                text += &format!("coords = {{ x = {x}, y = {y}, z = {z} }}\n");
+            }
+            if !args.set.is_empty() {
+                let items: Vec<String> = args.set.iter().map(|s| toml_str(s)).collect();
+                text += &format!("label_set = [{}]\n", items.join(", "));
+            }
         }
         let file = format!("catalog-{set}.toml");
         crate::io::write_bytes(&args.out.join(&file), text.as_bytes())?;
