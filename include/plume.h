@@ -672,8 +672,10 @@ plume_status plume_session_end_step(plume_session *session);
  * Gives the labeler the cell-centre coordinates of global axis `axis` (numbered as the
  * global dims given to `put`: slowest first for C order, fastest first for Fortran order;
  * 0-based): `n` values, one per global cell, strictly increasing and finite. Without them
- * the labeler's gradients assume unit spacing. Local: every rank passes the same global
- * array (the library copies it); checked against the dims at `plume_session_end_step`.
+ * the labeler's gradients assume unit spacing. Each snapshot records them beside its
+ * labels (`/label_coords_<s>`), so readers can recompute the labels alike. Local: every
+ * rank passes the same global array (the library copies it); checked against the dims at
+ * `plume_session_end_step`.
  * Fails with `PLUME_ERR_INVALID_ARGUMENT` naming the axis and the index of a bad value.
  * Not thread-safe: one thread per session.
  */

@@ -391,6 +391,27 @@ fn solver_coordinates_reach_the_labeler() {
     let text = ok(&out);
     let differ: usize = text.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("count");
     assert!(differ > 0, "stretched and unit grids gave the same labels: {text}");
+    // The file records the labeler: thresholds, and the coordinates of each axis given.
+    let script = "import h5py, sys, numpy as np\n\
+                  for path, coords in ((sys.argv[1], True), (sys.argv[2], False)):\n\
+                  \x20   h = h5py.File(path)\n\
+                  \x20   p = h['labels'].attrs['label_params'].decode().split('\\n')\n\
+                  \x20   assert p[0] == 'eps_z=0.01' and len(p) == 7, p\n\
+                  \x20   for s, n in enumerate(h['labels'].shape):\n\
+                  \x20       name = f'label_coords_{s}'\n\
+                  \x20       assert (name in h) == coords, (path, name)\n\
+                  \x20       if coords:\n\
+                  \x20           i = np.arange(n, dtype=float)\n\
+                  \x20           assert np.array_equal(h[name][...], i + 0.04 * i * i), name\n\
+                  print('labeler recorded')";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(three.join("step_00000000.h5"))
+        .arg(unit.join("step_00000000.h5"))
+        .env("HDF5_PLUGIN_PATH", plugin_dir())
+        .output()
+        .expect("python3");
+    assert!(ok(&out).contains("labeler recorded"));
     // A bad array is refused on the spot, naming the axis and the index.
     let bad = mpirun(
         1,

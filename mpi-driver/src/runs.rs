@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use plume_core::codec::decompress_any;
 use plume_core::field::AnyValues;
-use plume_core::label::{decompress_labels, LabelParams};
+use plume_core::label::decompress_labels;
 use plume_core::{Error, Result};
 
-use crate::data::insitu::{h5, read_dataset, register_filter, RunCatalog, CATALOG_FILE};
+use crate::data::insitu::{h5, read_dataset, read_labeler, register_filter, RunCatalog, CATALOG_FILE};
 use crate::data::{Catalog, Labeler};
 
 /// The feature names of a stream catalog, in its channel order.
@@ -150,11 +150,10 @@ impl Run {
     }
 
     /// How snapshot `i`'s stored labels were computed, to recompute them alike: a catalog's
-    /// `coords` and thresholds; the labeler's defaults and unit spacing for an in-situ run
-    /// (its files do not record the solver's coordinates).
+    /// `coords` and thresholds, or what an in-situ file records beside `/labels`.
     pub fn labeler(&self, i: usize) -> Result<Labeler> {
         match self {
-            Run::Insitu(_) => Ok(Labeler { params: LabelParams::default(), coords: None }),
+            Run::Insitu(c) => read_labeler(&c.steps[i].path),
             Run::Streams(_, c) => c.snapshot[i].labeler(),
         }
     }

@@ -104,7 +104,7 @@ fn recomputed_labels_use_the_catalogs_grid_and_thresholds() {
     e.coords = Some(CoordFiles { x, y, z });
     e.label_set = vec!["h2o_frac=0.15".to_string()];
     let labeler = e.labeler().unwrap();
-    assert_eq!(labeler.coords.as_ref().unwrap(), &axes);
+    assert_eq!(labeler.coords.as_ref().unwrap(), &axes.to_vec());
     // The stored labels: that labeler on the (lossless) fields.
     let f: Vec<Vec<f32>> =
         e.fields.paths().iter().map(|p| decompress::<f32>(&std::fs::read(p).unwrap()).unwrap().0).collect();

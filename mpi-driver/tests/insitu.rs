@@ -1,6 +1,7 @@
 //! Training from the in-situ session's output layout (one HDF5 file per step through filter
 //! 32801, `catalog.jsonl`): a lossy run for the features, a lossless run for validation and
-//! test; the catalog query; recomputed labels equal the stored ones on lossless data; the
+//! test; the catalog query; recomputed labels equal the stored ones on lossless data (a
+//! stretched grid recorded in the files, every depth axis); the
 //! errors a wrong directory gives. (The real session writing these files under mpirun and
 //! the trainer reading them on 2 ranks: tests/main_job.sh, `.ci/main-job`.)
 
@@ -76,6 +77,23 @@ fn recomputed_labels_equal_the_stored_ones_on_lossless_data() {
         }
         assert!(classes.iter().filter(|&&n| n > 0).count() >= 3, "{classes:?}");
     }
+    // The recorded grid matters: unit spacing labels some cells otherwise.
+    let file = dir.join("clean/step_00000010.h5");
+    let (dims, stored) = plume_mpi_driver::data::insitu::read_labels(&file).unwrap();
+    let f: Vec<Vec<f64>> = ["Y_H2", "Y_O2", "Y_H2O", "Z"]
+        .iter()
+        .map(|n| plume_mpi_driver::data::insitu::read_dataset::<f64>(&file, n).unwrap().1)
+        .collect();
+    let shape = plume_core::Shape::new(&dims, plume_core::Order::C).unwrap();
+    let sp = plume_core::label::SpeciesFields { y_h2: &f[0], y_o2: &f[1], y_h2o: &f[2] };
+    let unit = plume_core::label::label_field(
+        &sp,
+        &plume_core::label::ZInput::Supplied(&f[3]),
+        &plume_core::label::LabelGrid::new(&shape),
+        &Default::default(),
+    )
+    .unwrap();
+    assert_ne!(unit.values, stored, "the stretched grid should change some labels");
     // Scenario (ii) trains on the lossy run.
     let d = deck(&dir, "dir = \"lossy\"\nclean_dir = \"clean\"", "scenario = \"recomputed_labels\"");
     ok(&run(&["--config", d.to_str().unwrap()]));

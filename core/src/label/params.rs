@@ -136,6 +136,22 @@ impl LabelParams {
         Ok(())
     }
 
+    /// Every parameter as `NAME=VALUE`, in [`Self::NAMES`] order, such that [`Self::set`]
+    /// with each restores these parameters exactly (floats in Rust's shortest round-trip
+    /// form; `h2o_ref=field_max` for `None`).
+    pub fn settings(&self) -> Vec<String> {
+        let h2o_ref = self.h2o_ref.map_or("field_max".to_string(), |r| format!("{r:?}"));
+        vec![
+            format!("eps_z={:?}", self.eps_z),
+            format!("h2o_frac={:?}", self.h2o_frac),
+            format!("h2o_ref={h2o_ref}"),
+            format!("grad_h2o_min={:?}", self.grad_h2o_min),
+            format!("flame_rule={}", self.flame_rule.as_str()),
+            format!("fi_threshold={:?}", self.fi_threshold),
+            format!("fi_grad_min={:?}", self.fi_grad_min),
+        ]
+    }
+
     /// Checks every parameter's range; the error names the parameter.
     pub fn validate(&self) -> Result<()> {
         let check = |name: &str, v: f64, ok: bool, range: &str| {
@@ -174,6 +190,24 @@ impl LabelParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_round_trip_through_set() {
+        let mut p = LabelParams {
+            eps_z: 0.1 / 3.0,
+            h2o_ref: None,
+            flame_rule: FlameRule::Either,
+            ..Default::default()
+        };
+        p.fi_grad_min = 1.234_567_890_123e-7;
+        let mut q = LabelParams::default();
+        for s in p.settings() {
+            let (name, value) = s.split_once('=').expect("NAME=VALUE");
+            q.set(name, value).expect("valid");
+        }
+        assert_eq!(p, q);
+        assert_eq!(p.settings().len(), LabelParams::NAMES.len());
+    }
 
     #[test]
     fn defaults_are_valid_and_documented_values() {

@@ -36,6 +36,10 @@ use plume_core::{Error, ErrorBound, ErrorKind, Result};
 pub use block::Block;
 use profile::{Profile, Stage};
 
+/// The solver's cell-centre coordinates of one axis of its dims (`set_coords`); `None`:
+/// unit spacing.
+pub(crate) type AxisCoords = Option<Arc<Vec<f64>>>;
+
 /// The fields the labeler reads, by name: fuel, oxidizer, product, mixture fraction
 /// (`Z` optional: Bilger's Z from the species when absent).
 pub const LABEL_FIELDS: [&str; 4] = ["Y_H2", "Y_O2", "Y_H2O", "Z"];
@@ -121,7 +125,7 @@ pub struct Session {
     /// Async mode: the step being labelled and compressed in the background.
     pending: Option<std::thread::JoinHandle<LocalDone>>,
     /// Cell-centre coordinates per axis of the solver's global dims, for the labeler.
-    coords: Vec<Option<Arc<Vec<f64>>>>,
+    coords: Vec<AxisCoords>,
     finished: bool,
 }
 
@@ -422,7 +426,7 @@ impl Session {
     /// The collective half of a step: agree on every rank's labels and streams, reduce the
     /// reports, write the snapshot (tmp + rename) and the catalog line.
     fn write_step(&mut self, done: LocalDone) -> Result<StepReport> {
-        let LocalDone { state, opts, labels, streams, .. } = done;
+        let LocalDone { state, opts, label, coords, labels, streams, .. } = done;
         let labels = agree(&self.comm, labels, "label")?;
         let labels = all_ok(&self.comm, labels.is_some()).then_some(labels).flatten();
         let mut compressed = Vec::new();
@@ -455,6 +459,7 @@ impl Session {
             streams: &streams,
             reports: &mut reports,
             labels: labels.as_deref(),
+            labeler: label.as_ref().map(|p| (p, &coords[..])),
         };
         let label_bytes = agree(&self.comm, snap.write(), "write")?;
         let mut file_bytes = 0;
@@ -610,13 +615,16 @@ struct LocalWork {
     /// The labeler's parameters when labels are on.
     label: Option<LabelParams>,
     /// The solver's coordinates per axis of its dims ([`Session::set_coords`]).
-    coords: Vec<Option<Arc<Vec<f64>>>>,
+    coords: Vec<AxisCoords>,
 }
 
 /// Its result, every rank's outcome still to be agreed on.
 struct LocalDone {
     state: StepState,
     opts: Vec<CompressOptions>,
+    /// The labeler's parameters (labels on) and the coordinates, as in [`LocalWork`].
+    label: Option<LabelParams>,
+    coords: Vec<AxisCoords>,
     labels: Result<Option<Vec<u8>>>,
     /// Per field.
     streams: Vec<Result<(Vec<u8>, block::LocalStats)>>,
@@ -636,7 +644,7 @@ impl LocalWork {
         let (streams, compress_span) = timed(&mut profile, Stage::Compress, || {
             state.fields.iter().zip(&opts).map(|(f, o)| compress_block(f, o)).collect()
         });
-        LocalDone { state, opts, labels, streams, label_span, compress_span }
+        LocalDone { state, opts, label, coords, labels, streams, label_span, compress_span }
     }
 }
 
@@ -670,11 +678,7 @@ fn coord_at(c: &[f64], i: isize) -> f64 {
     }
 }
 
-fn label_local(
-    params: &LabelParams,
-    state: &StepState,
-    coords: &[Option<Arc<Vec<f64>>>],
-) -> Result<Option<Vec<u8>>> {
+fn label_local(params: &LabelParams, state: &StepState, coords: &[AxisCoords]) -> Result<Option<Vec<u8>>> {
     let get = |n: &str| state.fields.iter().find(|f| f.name == n);
     let (Some(h2), Some(o2), Some(h2o)) = (get("Y_H2"), get("Y_O2"), get("Y_H2O")) else {
         return Ok(None);

@@ -10,6 +10,9 @@
 //!                      max_pw_rel_error, value_min, value_max, order
 //! /labels              u8, global shape, chunked like the fields, Plume filter 32801 with
 //!                      dtype 3: each chunk a lossless label stream (when labeling is on)
+//!                      attr label_params: the labeler's thresholds, NAME=VALUE lines
+//! /label_coords_<s>    f64 [global dim s]: the solver's coordinates of storage axis s
+//!                      (`set_coords`), for the axes it gave, when labeling is on
 //! /decomposition       i64 [n_ranks, 2 * ndims]: each rank's offset then dims (storage order)
 //! ```
 //! hdf5-metno has no collective-write API, so this module calls hdf5-metno-sys directly.
@@ -41,9 +44,10 @@ use mpi::raw::AsRaw;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
 use plume_core::codec::CompressOptions;
-use plume_core::{DType, Error, ErrorKind, Result};
+use plume_core::label::LabelParams;
+use plume_core::{DType, Error, ErrorKind, Order, Result};
 
-use super::{FieldReport, PutField};
+use super::{AxisCoords, FieldReport, PutField};
 
 /// Registers Plume's filter with the linked HDF5 (once per process).
 pub fn register_filter() -> Result<()> {
@@ -102,6 +106,9 @@ pub(crate) struct Snapshot<'a> {
     pub streams: &'a [(CompressOptions, Arc<Vec<u8>>)],
     pub reports: &'a mut [FieldReport],
     pub labels: Option<&'a [u8]>,
+    /// The labeler the labels were computed with: its thresholds and the solver's
+    /// coordinates per axis of its dims (`set_coords`), recorded beside `/labels`.
+    pub labeler: Option<(&'a LabelParams, &'a [AxisCoords])>,
 }
 
 impl Snapshot<'_> {
@@ -261,6 +268,16 @@ impl Snapshot<'_> {
                     "classes",
                     "0 premixed flame, 1 non-premixed flame, 2 pure fuel, 3 pure air, 4 unburned mixture",
                 )?;
+                if let Some((params, coords)) = self.labeler {
+                    attr_str(dset.0, "label_params", &params.settings().join("\n"))?;
+                    let nd = f0.block.global_storage().len();
+                    for s in 0..nd {
+                        let d = if f0.block.order() == Order::C { s } else { nd - 1 - s };
+                        if let Some(c) = coords.get(d).and_then(|c| c.as_deref()) {
+                            self.write_label_coords(file.0, s, c)?;
+                        }
+                    }
+                }
             }
 
             if let Some(f0) = self.fields.first() {
@@ -316,6 +333,40 @@ unsafe fn selection(dset: hid_t, offset: &[usize], local: &[usize]) -> Result<(H
 }
 
 impl Snapshot<'_> {
+    /// `/label_coords_<s>`: the cell-centre coordinates of storage axis `s` the labels were
+    /// computed with (created collectively, written by rank 0).
+    unsafe fn write_label_coords(&self, file: hid_t, s: usize, coords: &[f64]) -> Result<()> {
+        let name = CString::new(format!("label_coords_{s}")).map_err(|_| Error::invalid("dataset name"))?;
+        let dims = [coords.len() as hsize_t];
+        unsafe {
+            let space =
+                check(H5Screate_simple(1, dims.as_ptr(), std::ptr::null()), H5Sclose, "H5Screate_simple")?;
+            let dset = check(
+                H5Dcreate2(
+                    file,
+                    name.as_ptr(),
+                    *H5T_NATIVE_DOUBLE,
+                    space.0,
+                    H5P_DEFAULT,
+                    H5P_DEFAULT,
+                    H5P_DEFAULT,
+                ),
+                H5Dclose,
+                "H5Dcreate2(label_coords)",
+            )?;
+            if self.comm.rank() == 0 {
+                let (mem, fsp) = selection(dset.0, &[0], &[coords.len()])?;
+                let data = coords.as_ptr() as *const _;
+                ok(
+                    H5Dwrite(dset.0, *H5T_NATIVE_DOUBLE, mem.0, fsp.0, H5P_DEFAULT, data),
+                    "H5Dwrite(label_coords)",
+                )?;
+            }
+            attr_str(dset.0, "axis", &format!("cell-centre coordinates of storage axis {s} of /labels"))?;
+        }
+        Ok(())
+    }
+
     unsafe fn write_decomposition(&self, file: hid_t, f0: &PutField) -> Result<()> {
         let nd = f0.block.local_storage().len();
         let mut mine: Vec<i64> = f0.block.offset_storage().iter().map(|&d| d as i64).collect();

@@ -100,7 +100,7 @@ pub struct Labeler {
     /// Thresholds.
     pub params: LabelParams,
     /// Cell-centre coordinates per axis (unit spacing when `None`).
-    pub coords: Option<[Vec<f64>; 3]>,
+    pub coords: Option<Vec<Vec<f64>>>,
 }
 
 impl SnapshotEntry {
@@ -149,7 +149,7 @@ impl SnapshotEntry {
                         .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
                         .collect())
                 };
-                Some([read(0, "x", &c.x)?, read(1, "y", &c.y)?, read(2, "z", &c.z)?])
+                Some(vec![read(0, "x", &c.x)?, read(1, "y", &c.y)?, read(2, "z", &c.z)?])
             }
         };
         Ok(Labeler { params, coords })

@@ -22,7 +22,7 @@ use plume_core::{Error, ErrorKind, Order, Result, Shape};
 
 use super::augment::Augment;
 use super::catalog::Catalog;
-use super::insitu::{read_step, RunCatalog};
+use super::insitu::{read_labeler, read_step, RunCatalog};
 use crate::config::{DataSection, InsituSection, Normalisation, Scenario};
 use crate::rng::SplitMix64;
 
@@ -115,7 +115,7 @@ struct Snapshot {
     source: Source,
     label_params: LabelParams,
     /// Cell-centre coordinates per axis for recomputed labels (unit spacing when `None`).
-    coords: Option<[Vec<f64>; 3]>,
+    coords: Option<Vec<Vec<f64>>>,
 }
 
 /// The `extent` box at `origin` of a C-order `dims` array.
@@ -372,13 +372,20 @@ impl Dataset {
             };
             Self::check_fits(&name, dims, window, depth)?;
             Self::tile(si, dims, window, depth, stride, &mut windows);
+            // The labeler of the stored labels; its axes permuted like the fields.
+            let labeler = read_labeler(&clean_entry.path)?;
+            let coords = labeler.coords.map(|c| {
+                let mut order: Vec<usize> = (0..3).filter(|&a| a != s.depth_axis).collect();
+                order.push(s.depth_axis);
+                order.into_iter().map(|a| c[a].clone()).collect()
+            });
             let arc4 = |v: [Vec<f32>; 4]| v.map(Arc::new);
             snapshots.push(Snapshot {
                 name,
                 dims,
                 source: Source::Arrays { lossy: arc4(lossy), clean: arc4(clean), labels: Arc::new(labels) },
-                label_params: LabelParams::default(),
-                coords: None,
+                label_params: labeler.params,
+                coords,
             });
         }
         Ok((snapshots, windows))

@@ -21,7 +21,10 @@ use std::sync::Once;
 
 use serde::{Deserialize, Serialize};
 
+use plume_core::label::LabelParams;
 use plume_core::{Error, ErrorKind, Result};
+
+use super::catalog::Labeler;
 
 /// The catalog's file name in a run directory.
 pub const CATALOG_FILE: &str = "catalog.jsonl";
@@ -256,6 +259,52 @@ pub fn read_labels(path: &Path) -> Result<(Vec<usize>, Vec<u8>)> {
     read_dataset::<u8>(path, "labels")
 }
 
+/// How the labels of snapshot `path` were computed: the thresholds in `/labels`' attribute
+/// `label_params` and the coordinates `/label_coords_<s>` of its storage axes (unit spacing
+/// on the axes without them; FORMAT.md "Snapshot files"). Files that record neither (or have
+/// no labels) give the labeler's defaults and unit spacing.
+pub fn read_labeler(path: &Path) -> Result<Labeler> {
+    register_filter()?;
+    let file = hdf5::File::open(path).map_err(|e| h5(path, "open", e))?;
+    let mut params = LabelParams::default();
+    let Ok(labels) = file.dataset("labels") else { return Ok(Labeler { params, coords: None }) };
+    let dims = labels.shape();
+    if let Ok(attr) = labels.attr("label_params") {
+        let text = attr
+            .read_scalar::<hdf5::types::FixedAscii<4096>>()
+            .map_err(|e| h5(path, "read /labels attribute label_params", e))?;
+        for item in text.as_str().lines().filter(|l| !l.trim().is_empty()) {
+            let bad = |why: String| {
+                Error::invalid(format!("{}: /labels attribute label_params '{item}': {why}", path.display()))
+            };
+            let (name, value) = item.split_once('=').ok_or_else(|| bad("not NAME=VALUE".to_string()))?;
+            params.set(name.trim(), value.trim()).map_err(|e| bad(e.message().to_string()))?;
+        }
+    }
+    let mut recorded = false;
+    let mut coords = Vec::with_capacity(dims.len());
+    for (s, &n) in dims.iter().enumerate() {
+        let name = format!("label_coords_{s}");
+        let axis = match file.dataset(&name) {
+            Ok(ds) => {
+                recorded = true;
+                let v = ds.read_raw::<f64>().map_err(|e| h5(path, &format!("read '{name}'"), e))?;
+                if v.len() != n {
+                    return Err(Error::invalid(format!(
+                        "{}: '{name}' has {} values, storage axis {s} of /labels has {n} cells",
+                        path.display(),
+                        v.len()
+                    )));
+                }
+                v
+            }
+            Err(_) => (0..n).map(|i| i as f64).collect(),
+        };
+        coords.push(axis);
+    }
+    Ok(Labeler { params, coords: recorded.then_some(coords) })
+}
+
 /// The dims after [`depth_last`]: the two other axes in storage order, then `axis`.
 pub fn depth_last_dims(dims: [usize; 3], axis: usize) -> [usize; 3] {
     let mut o = [0usize; 3];
@@ -343,6 +392,47 @@ pub fn read_step(step: &StepEntry, fields: &[String; 4], labels: bool, depth_axi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_labeler_recorded_in_a_snapshot_is_read_back() {
+        use hdf5::types::FixedAscii;
+        let path = std::env::temp_dir().join(format!("plume-labeler-{}.h5", std::process::id()));
+        let write = |params: &str, coords_len: usize| {
+            let file = hdf5::File::create(&path).unwrap();
+            let ds = file.new_dataset::<u8>().shape([4, 5, 6]).create("labels").unwrap();
+            ds.write_raw(&[3u8; 120]).unwrap();
+            let text = FixedAscii::<256>::from_ascii(params.as_bytes()).unwrap();
+            ds.new_attr::<FixedAscii<256>>().create("label_params").unwrap().write_scalar(&text).unwrap();
+            let y: Vec<f64> = (0..coords_len).map(|i| (i * i) as f64).collect();
+            file.new_dataset::<f64>()
+                .shape([coords_len])
+                .create("label_coords_1")
+                .unwrap()
+                .write_raw(&y)
+                .unwrap();
+        };
+        write("eps_z=0.02\nflame_rule=either\nh2o_ref=field_max", 5);
+        let l = read_labeler(&path).unwrap();
+        let want = LabelParams {
+            eps_z: 0.02,
+            flame_rule: plume_core::label::FlameRule::Either,
+            h2o_ref: None,
+            ..LabelParams::default()
+        };
+        assert_eq!(l.params, want);
+        let c = l.coords.unwrap();
+        assert_eq!(c[0], vec![0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(c[1], vec![0.0, 1.0, 4.0, 9.0, 16.0]);
+        assert_eq!(c[2], (0..6).map(|i| i as f64).collect::<Vec<_>>());
+        // Bad records name the file, the object and what is wrong.
+        write("eps_z=0.02\nbogus=1", 5);
+        let e = read_labeler(&path).unwrap_err().to_string();
+        assert!(e.contains("label_params 'bogus=1'") && e.contains("unknown labeler parameter"), "{e}");
+        write("eps_z=0.02", 7);
+        let e = read_labeler(&path).unwrap_err().to_string();
+        assert!(e.contains("'label_coords_1' has 7 values") && e.contains("5 cells"), "{e}");
+        let _ = std::fs::remove_file(&path);
+    }
 
     #[test]
     fn depth_last_moves_one_axis_and_keeps_the_others() {

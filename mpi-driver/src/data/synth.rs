@@ -75,8 +75,9 @@ pub fn write_jet_catalog(
 /// "Catalog"), written serially with hdf5-metno: for each of `steps` a jet-flame state of
 /// storage dims `dims` (f64, seed `seed + step`), the fields `Y_H2`, `Y_O2`, `Y_H2O`, `Z`
 /// chunked in two blocks along axis 0 (two "ranks") through Plume's filter 32801 at PW_REL
-/// `bound` (0: ABS 0, lossless), the u8 `labels` of the clean state, the root attributes,
-/// and `catalog.jsonl`. Test data for [`super::insitu`]; the real writer is the session.
+/// `bound` (0: ABS 0, lossless), the u8 `labels` of the clean state on a stretched grid with
+/// the labeler's record (`label_params`, `label_coords_<s>`), the root attributes, and
+/// `catalog.jsonl`. Test data for [`super::insitu`]; the real writer is the session.
 pub fn write_jet_insitu_run(
     dir: &Path,
     dims: [usize; 3],
@@ -98,8 +99,16 @@ pub fn write_jet_insitu_run(
     for &step in steps {
         let f = jet_flame(&dims, seed.wrapping_add(step as u64))?;
         let sp = SpeciesFields { y_h2: &f.y_h2, y_o2: &f.y_o2, y_h2o: &f.y_h2o };
-        let labels =
-            label_field(&sp, &ZInput::Supplied(&f.z), &LabelGrid::new(&shape), &LabelParams::default())?;
+        // Labeled on a stretched grid (x_i = i + 0.04 i^2 on every axis), recorded like the
+        // session records `set_coords` (FORMAT.md "Snapshot files").
+        let coords: Vec<Vec<f64>> =
+            dims.iter().map(|&n| (0..n).map(|i| i as f64 + 0.04 * (i * i) as f64).collect()).collect();
+        let params = LabelParams::default();
+        let mut grid = LabelGrid::new(&shape);
+        for (a, c) in coords.iter().enumerate() {
+            grid = grid.with_coords(a, c);
+        }
+        let labels = label_field(&sp, &ZInput::Supplied(&f.z), &grid, &params)?;
         let name = format!("step_{step:08}.h5");
         let file = hdf5::File::create(dir.join(&name)).map_err(h5)?;
         file.new_attr::<i64>().create("step").and_then(|a| a.write_scalar(&step)).map_err(h5)?;
@@ -125,6 +134,16 @@ pub fn write_jet_insitu_run(
         }
         let ds = file.new_dataset::<u8>().shape(dims).create("labels").map_err(h5)?;
         ds.write_raw(&labels.values).map_err(h5)?;
+        let text = hdf5::types::FixedAscii::<1024>::from_ascii(params.settings().join("\n").as_bytes())
+            .map_err(|e| Error::invalid(format!("label_params: {e}")))?;
+        ds.new_attr::<hdf5::types::FixedAscii<1024>>()
+            .create("label_params")
+            .and_then(|a| a.write_scalar(&text))
+            .map_err(h5)?;
+        for (s, c) in coords.iter().enumerate() {
+            let cds = file.new_dataset::<f64>().shape([c.len()]).create(format!("label_coords_{s}").as_str());
+            cds.and_then(|d| d.write_raw(c)).map_err(h5)?;
+        }
         drop(ds);
         drop(file);
         // Errors from the file as stored (reopened: the chunk cache held the raw values).
