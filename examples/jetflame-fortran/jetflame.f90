@@ -85,6 +85,14 @@ program jetflame
     write (error_unit, '(a,i0,a)') 'jetflame: rank ', rank, ': plume: '//plume_session_last_error(session)
     call MPI_Abort(MPI_COMM_WORLD, 3, ierr)
   end if
+  ! The grid's cell centres: the labeler's gradients (and the flame index, dx /= dy /= dz)
+  ! then use the real spacing, and every snapshot records them beside its labels.
+  call plume_session_set_coords(session, 1, [((i - 0.5d0) * dx, i = 1, nx)], ierr)
+  call check('set_coords x')
+  call plume_session_set_coords(session, 2, [((j - 0.5d0) * dy, j = 1, ny)], ierr)
+  call check('set_coords y')
+  call plume_session_set_coords(session, 3, [((k - 0.5d0) * dz, k = 1, nz)], ierr)
+  call check('set_coords z')
 
   t = 0
   t_solver = 0
