@@ -98,15 +98,26 @@ fn deck(dir: &Path) -> PathBuf {
     p
 }
 
+/// Runs python3 with `args` (a script file or `-c` and its text, then its arguments), the
+/// plugin on `HDF5_PLUGIN_PATH`; returns stdout (fails the test on failure).
+fn python3<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
+    let out =
+        Command::new("python3").args(args).env("HDF5_PLUGIN_PATH", plugin_dir()).output().expect("python3");
+    ok(&out)
+}
+
+/// `python3 -c script files...`.
+fn python(script: &str, files: &[&Path]) -> String {
+    let mut args = vec![std::ffi::OsStr::new("-c"), std::ffi::OsStr::new(script)];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    python3(&args)
+}
+
 fn h5py_check(args: &[&Path]) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/check_snapshot.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .args(args)
-        .env("HDF5_PLUGIN_PATH", plugin_dir())
-        .output()
-        .expect("python3");
-    let text = ok(&out);
+    let mut all = vec![script.as_os_str()];
+    all.extend(args.iter().map(|a| a.as_os_str()));
+    let text = python3(&all);
     assert!(text.contains("snapshots OK"), "{text}");
 }
 
@@ -211,12 +222,7 @@ entries = [json.loads(l) for l in open(os.path.join(out, "catalog.jsonl")) if l.
 assert all(os.path.exists(e["path"]) for e in entries)
 print(f"{len(files)} complete steps, {len(glob.glob(os.path.join(out, '.step_*.tmp')))} partial")
 "#;
-    let res = Command::new("python3")
-        .args(["-c", check, out.to_str().unwrap()])
-        .env("HDF5_PLUGIN_PATH", plugin_dir())
-        .output()
-        .expect("python3");
-    let text = ok(&res);
+    let text = python(check, &[&out]);
     let n_final = std::fs::read_dir(&out)
         .unwrap()
         .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with("step_")))
@@ -381,14 +387,7 @@ fn solver_coordinates_reach_the_labeler() {
                   a = h5py.File(sys.argv[1])['labels'][...]\n\
                   b = h5py.File(sys.argv[2])['labels'][...]\n\
                   print('differ', int((a != b).sum()), 'of', a.size)";
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(one.join("step_00000000.h5"))
-        .arg(unit.join("step_00000000.h5"))
-        .env("HDF5_PLUGIN_PATH", plugin_dir())
-        .output()
-        .expect("python3");
-    let text = ok(&out);
+    let text = python(script, &[&one.join("step_00000000.h5"), &unit.join("step_00000000.h5")]);
     let differ: usize = text.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("count");
     assert!(differ > 0, "stretched and unit grids gave the same labels: {text}");
     // The file records the labeler: thresholds, and the coordinates of each axis given.
@@ -404,14 +403,8 @@ fn solver_coordinates_reach_the_labeler() {
                   \x20           i = np.arange(n, dtype=float)\n\
                   \x20           assert np.array_equal(h[name][...], i + 0.04 * i * i), name\n\
                   print('labeler recorded')";
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(three.join("step_00000000.h5"))
-        .arg(unit.join("step_00000000.h5"))
-        .env("HDF5_PLUGIN_PATH", plugin_dir())
-        .output()
-        .expect("python3");
-    assert!(ok(&out).contains("labeler recorded"));
+    let text = python(script, &[&three.join("step_00000000.h5"), &unit.join("step_00000000.h5")]);
+    assert!(text.contains("labeler recorded"), "{text}");
     // A bad array is refused on the spot, naming the axis and the index.
     let bad = mpirun(
         1,

@@ -333,38 +333,49 @@ unsafe fn selection(dset: hid_t, offset: &[usize], local: &[usize]) -> Result<(H
 }
 
 impl Snapshot<'_> {
-    /// `/label_coords_<s>`: the cell-centre coordinates of storage axis `s` the labels were
-    /// computed with (created collectively, written by rank 0).
-    unsafe fn write_label_coords(&self, file: hid_t, s: usize, coords: &[f64]) -> Result<()> {
-        let name = CString::new(format!("label_coords_{s}")).map_err(|_| Error::invalid("dataset name"))?;
-        let dims = [coords.len() as hsize_t];
+    /// Creates the unfiltered dataset `name` of element type `ty` and `dims` (collective)
+    /// and has rank 0 write `data`, all of it, in an independent transfer.
+    ///
+    /// # Safety
+    /// `data` points to `dims`' product of values of `ty`.
+    unsafe fn rank0_dataset(
+        &self,
+        file: hid_t,
+        name: &str,
+        ty: hid_t,
+        dims: &[usize],
+        data: *const std::ffi::c_void,
+    ) -> Result<H> {
+        let cname = CString::new(name).map_err(|_| Error::invalid("dataset name has a NUL"))?;
+        let hdims: Vec<hsize_t> = dims.iter().map(|&d| d as hsize_t).collect();
         unsafe {
-            let space =
-                check(H5Screate_simple(1, dims.as_ptr(), std::ptr::null()), H5Sclose, "H5Screate_simple")?;
+            let space = check(
+                H5Screate_simple(hdims.len() as i32, hdims.as_ptr(), std::ptr::null()),
+                H5Sclose,
+                "H5Screate_simple",
+            )?;
             let dset = check(
-                H5Dcreate2(
-                    file,
-                    name.as_ptr(),
-                    *H5T_NATIVE_DOUBLE,
-                    space.0,
-                    H5P_DEFAULT,
-                    H5P_DEFAULT,
-                    H5P_DEFAULT,
-                ),
+                H5Dcreate2(file, cname.as_ptr(), ty, space.0, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                 H5Dclose,
-                "H5Dcreate2(label_coords)",
+                &format!("H5Dcreate2({name})"),
             )?;
             if self.comm.rank() == 0 {
-                let (mem, fsp) = selection(dset.0, &[0], &[coords.len()])?;
-                let data = coords.as_ptr() as *const _;
-                ok(
-                    H5Dwrite(dset.0, *H5T_NATIVE_DOUBLE, mem.0, fsp.0, H5P_DEFAULT, data),
-                    "H5Dwrite(label_coords)",
-                )?;
+                let (mem, fsp) = selection(dset.0, &vec![0; dims.len()], dims)?;
+                ok(H5Dwrite(dset.0, ty, mem.0, fsp.0, H5P_DEFAULT, data), &format!("H5Dwrite({name})"))?;
             }
-            attr_str(dset.0, "axis", &format!("cell-centre coordinates of storage axis {s} of /labels"))?;
+            Ok(dset)
         }
-        Ok(())
+    }
+
+    /// `/label_coords_<s>`: the cell-centre coordinates of storage axis `s` the labels were
+    /// computed with.
+    unsafe fn write_label_coords(&self, file: hid_t, s: usize, coords: &[f64]) -> Result<()> {
+        unsafe {
+            let name = format!("label_coords_{s}");
+            let data = coords.as_ptr() as *const _;
+            let dset = self.rank0_dataset(file, &name, *H5T_NATIVE_DOUBLE, &[coords.len()], data)?;
+            attr_str(dset.0, "axis", &format!("cell-centre coordinates of storage axis {s} of /labels"))
+        }
     }
 
     unsafe fn write_decomposition(&self, file: hid_t, f0: &PutField) -> Result<()> {
@@ -374,32 +385,9 @@ impl Snapshot<'_> {
         let size = self.comm.size() as usize;
         let mut all = vec![0i64; size * 2 * nd];
         self.comm.all_gather_into(&mine[..], &mut all[..]);
-        let dims = [size as hsize_t, (2 * nd) as hsize_t];
         unsafe {
-            let space =
-                check(H5Screate_simple(2, dims.as_ptr(), std::ptr::null()), H5Sclose, "H5Screate_simple")?;
-            let dset = check(
-                H5Dcreate2(
-                    file,
-                    c"decomposition".as_ptr(),
-                    *H5T_NATIVE_INT64,
-                    space.0,
-                    H5P_DEFAULT,
-                    H5P_DEFAULT,
-                    H5P_DEFAULT,
-                ),
-                H5Dclose,
-                "H5Dcreate2(decomposition)",
-            )?;
-            // Rank 0 writes it all (an independent transfer: unfiltered).
-            if self.comm.rank() == 0 {
-                let (mem, fsp) = selection(dset.0, &[0, 0], &[size, 2 * nd])?;
-                let data = all.as_ptr() as *const _;
-                ok(
-                    H5Dwrite(dset.0, *H5T_NATIVE_INT64, mem.0, fsp.0, H5P_DEFAULT, data),
-                    "H5Dwrite(decomposition)",
-                )?;
-            }
+            let data = all.as_ptr() as *const _;
+            let dset = self.rank0_dataset(file, "decomposition", *H5T_NATIVE_INT64, &[size, 2 * nd], data)?;
             attr_str(
                 dset.0,
                 "columns",
