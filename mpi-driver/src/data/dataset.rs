@@ -15,13 +15,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use plume_core::codec::{decompress_region, inspect};
-use plume_core::label::{
-    decompress_labels, label_field, LabelGrid, LabelParams, SpeciesFields, ZInput, N_CLASSES,
-};
+use plume_core::label::{decompress_labels, label_field, LabelGrid, SpeciesFields, ZInput, N_CLASSES};
 use plume_core::{Error, ErrorKind, Order, Result, Shape};
 
 use super::augment::Augment;
-use super::catalog::Catalog;
+use super::catalog::{Catalog, Labeler};
 use super::insitu::{read_labeler, read_step, RunCatalog};
 use crate::config::{DataSection, InsituSection, Normalisation, Scenario};
 use crate::rng::SplitMix64;
@@ -113,9 +111,8 @@ struct Snapshot {
     /// C order; windows are `W x W` in axes 0 and 1 and `D` along axis 2.
     dims: [usize; 3],
     source: Source,
-    label_params: LabelParams,
-    /// Cell-centre coordinates per axis for recomputed labels (unit spacing when `None`).
-    coords: Option<Vec<Vec<f64>>>,
+    /// How the stored labels were computed: recomputed labels use the same.
+    labeler: Labeler,
 }
 
 /// The `extent` box at `origin` of a C-order `dims` array.
@@ -373,8 +370,8 @@ impl Dataset {
             Self::check_fits(&name, dims, window, depth)?;
             Self::tile(si, dims, window, depth, stride, &mut windows);
             // The labeler of the stored labels; its axes permuted like the fields.
-            let labeler = read_labeler(&clean_entry.path)?;
-            let coords = labeler.coords.map(|c| {
+            let mut labeler = read_labeler(&clean_entry.path)?;
+            labeler.coords = labeler.coords.map(|c| {
                 let mut order: Vec<usize> = (0..3).filter(|&a| a != s.depth_axis).collect();
                 order.push(s.depth_axis);
                 order.into_iter().map(|a| c[a].clone()).collect()
@@ -384,8 +381,7 @@ impl Dataset {
                 name,
                 dims,
                 source: Source::Arrays { lossy: arc4(lossy), clean: arc4(clean), labels: Arc::new(labels) },
-                label_params: labeler.params,
-                coords,
+                labeler,
             });
         }
         Ok((snapshots, windows))
@@ -460,14 +456,12 @@ impl Dataset {
                 )
             })?;
             let labels = Arc::new(ids);
-            let labeler = e.labeler()?;
             Self::tile(si, e.dims, window, depth, stride, &mut windows);
             snapshots.push(Snapshot {
                 name: e.name.clone(),
                 dims: e.dims,
                 source: Source::Streams { lossy, clean, labels },
-                label_params: labeler.params,
-                coords: labeler.coords,
+                labeler: e.labeler()?,
             });
         }
         Ok((snapshots, windows))
@@ -518,13 +512,13 @@ impl Dataset {
                 }
                 let shape = Shape::new(&ext, Order::C)?;
                 let mut grid = LabelGrid::new(&shape).with_ghost(&lo, &hi);
-                if let Some(coords) = &snap.coords {
+                if let Some(coords) = &snap.labeler.coords {
                     for (a, c) in coords.iter().enumerate() {
                         grid = grid.with_coords(a, &c[start[a]..start[a] + ext[a]]);
                     }
                 }
                 let fields = SpeciesFields { y_h2: &full[0], y_o2: &full[1], y_h2o: &full[2] };
-                let lab = label_field(&fields, &ZInput::Supplied(&full[3]), &grid, &snap.label_params)?;
+                let lab = label_field(&fields, &ZInput::Supplied(&full[3]), &grid, &snap.labeler.params)?;
                 xyz_to_zxy(&lab.values, w, d, &mut y);
                 // The interior of each field is the sample.
                 for (c, f) in full.iter().enumerate() {
