@@ -150,7 +150,23 @@ fn cases() -> Vec<Golden> {
             dsin(0.4 * i + 0.3 * j) * 10.0 + 0.25 * k * l - 0.5 * i
         })
         .collect();
+    // One block of 32^3 values, context-coded: version 5's counted adaptation.
+    let field_32: Vec<f32> = (0..32 * 32 * 32usize)
+        .map(|n| {
+            let (i, j, k) = ((n / 1024) as f64, ((n / 32) % 32) as f64, (n % 32) as f64);
+            (10.0 * dsin(0.2 * i) * dsin(0.15 * j) + dsin(0.1 * k + 0.05 * i * j)) as f32
+        })
+        .collect();
     vec![
+        Golden {
+            name: "rel_ratio_f32_32x32x32_context",
+            dims: &[32, 32, 32],
+            order: Order::C,
+            bound: ErrorBound::Rel(1e-2),
+            encoding: Encoding::Ratio,
+            block_dims: None,
+            values: Values::F32(field_32),
+        },
         Golden {
             name: "abs_fast_f32_10x12x14",
             dims: &[10, 12, 14],

@@ -4,10 +4,11 @@
 //!
 //! Each binary decision is coded with a [`Prob`], the adaptive probability that the bit is
 //! 0, in units of 2^-[`PROB_BITS`]. After coding, the probability moves a fraction 2^-s of
-//! the way towards the bit just seen (integer shifts, exact), where the shift `s` is 1, 2,
-//! 3 for a probability's first three updates and [`ADAPT_SHIFT`] = 4 from then on: a
-//! context seen a few times is already close to its frequency, one seen often still
-//! follows change. LZMA uses 11-bit probabilities and a fixed shift of 5; Plume uses 16
+//! the way towards the bit just seen (integer shifts, exact), where the shift `s` follows a
+//! [`Schedule`] of the probability's update count: [`Fast`] (1, 2, 3, then
+//! [`ADAPT_SHIFT`] = 4: a context seen a few times is already close to its frequency, one
+//! seen often still follows change) or [`Counted`] (up to 6, for nearly stationary
+//! sources). LZMA uses 11-bit probabilities and a fixed shift of 5; Plume uses 16
 //! bits: the most skewed probability an 11-bit model reaches costs 0.01-0.02 bits per
 //! correct guess, which on label maps is a large part of the total (measured on the
 //! synthetic jet flame: 0.101 bits/cell with 11 bits and shift 5, 0.086 with 16 bits and
@@ -27,8 +28,8 @@ const TOP: u32 = 1 << 24;
 const HALF: u16 = 1 << (PROB_BITS - 1);
 
 /// An adaptive probability that the next bit is 0, in units of 2^-16 (starts at one half),
-/// and how many times it was updated (saturating at 3). Adaptation keeps the probability in
-/// `[15, 65521]`, so neither bit ever has probability 0.
+/// and how many times it was updated (saturating at its [`Schedule`]'s last entry).
+/// Adaptation keeps the probability in `[15, 65521]`, so neither bit ever has probability 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Prob {
     p: u16,
@@ -47,14 +48,15 @@ impl Prob {
         self.p
     }
 
-    /// Moves the probability towards `bit` with shift `s = 1 + n` (1, 2, 3, then 4):
-    /// `p += (2^16 - p) >> s` after a 0, `p -= p >> s` after a 1; then `n = min(n + 1, 3)`.
+    /// Moves the probability towards `bit` with the shift `s = S::SHIFTS[n]`:
+    /// `p += (2^16 - p) >> s` after a 0, `p -= p >> s` after a 1; then `n` counts up to the
+    /// schedule's last entry.
     #[inline(always)]
-    fn update(&mut self, bit: bool) {
+    fn update<S: Schedule>(&mut self, bit: bool) {
         let p = u32::from(self.p);
-        let s = 1 + u32::from(self.n);
+        let s = u32::from(S::SHIFTS[usize::from(self.n)]);
         self.p = if bit { p - (p >> s) } else { p + (((1 << PROB_BITS) - p) >> s) } as u16;
-        self.n = (self.n + 1).min(ADAPT_SHIFT as u8 - 1);
+        self.n = (self.n + 1).min(S::SHIFTS.len() as u8 - 1);
     }
 
     /// Where the interval splits: the part of `range` that stands for a 0 bit. Never 0 and
@@ -63,6 +65,44 @@ impl Prob {
     fn bound(self, range: u32) -> u32 {
         (range >> PROB_BITS) * u32::from(self.p)
     }
+}
+
+/// How fast a [`Prob`] adapts: the shift of its update after `n` earlier updates is
+/// `SHIFTS[min(n, SHIFTS.len() - 1)]` (FORMAT.md section 6). Every shift is 1..=6, so `p`
+/// stays in `[15, 65521]`.
+pub trait Schedule {
+    /// Shifts by update count.
+    const SHIFTS: &'static [u8];
+}
+
+/// Shifts 1, 2, 3, then [`ADAPT_SHIFT`]: a context seen a few times is close to its
+/// frequency, one seen often still follows change. Label payloads (all versions) and
+/// context-coded residuals of format versions 3 and 4.
+#[derive(Debug, Clone, Copy)]
+pub struct Fast;
+
+impl Schedule for Fast {
+    const SHIFTS: &'static [u8] = &[1, 2, 3, ADAPT_SHIFT as u8];
+}
+
+/// Shifts `min(1 + floor(log2(n + 1)), 6)`: about the running frequency (a rate near
+/// `1 / (n + 1)`) until 32 updates, then an average over about the last 64 bits. Context-coded
+/// residuals of large blocks from format version 5 on: their contexts see many bits of a
+/// nearly stationary source, where the fast schedule's estimates are noisy (1-4% smaller
+/// streams at rel 1e-2 and PW_REL 1-40%, core/benches/README.md).
+#[derive(Debug, Clone, Copy)]
+pub struct Counted;
+
+impl Schedule for Counted {
+    const SHIFTS: &'static [u8] = &{
+        let mut t = [0u8; 32];
+        let mut n = 0;
+        while n < 32 {
+            t[n] = 1 + (n as u32 + 1).ilog2() as u8;
+            n += 1;
+        }
+        t
+    };
 }
 
 /// Encodes bits into a byte vector.
@@ -85,9 +125,15 @@ impl<'a> RangeEncoder<'a> {
         RangeEncoder { out, low: 0, range: u32::MAX, cache: 0, pending: 1 }
     }
 
-    /// Codes `bit` with probability `prob` and adapts `prob`.
+    /// Codes `bit` with probability `prob` and adapts `prob` ([`Fast`] schedule).
     #[inline(always)]
     pub fn encode(&mut self, prob: &mut Prob, bit: bool) {
+        self.encode_with::<Fast>(prob, bit);
+    }
+
+    /// Codes `bit` with probability `prob` and adapts `prob` with schedule `S`.
+    #[inline(always)]
+    pub fn encode_with<S: Schedule>(&mut self, prob: &mut Prob, bit: bool) {
         let bound = prob.bound(self.range);
         if bit {
             self.low += u64::from(bound);
@@ -95,7 +141,7 @@ impl<'a> RangeEncoder<'a> {
         } else {
             self.range = bound;
         }
-        prob.update(bit);
+        prob.update::<S>(bit);
         while self.range < TOP {
             self.range <<= 8;
             self.shift_low();
@@ -178,9 +224,16 @@ impl<'a> RangeDecoder<'a> {
         }
     }
 
-    /// Decodes one bit coded with `prob` and adapts `prob` exactly as the encoder did.
+    /// Decodes one bit coded with `prob` and adapts `prob` exactly as the encoder did
+    /// ([`Fast`] schedule).
     #[inline(always)]
     pub fn decode(&mut self, prob: &mut Prob) -> bool {
+        self.decode_with::<Fast>(prob)
+    }
+
+    /// Decodes one bit coded by [`RangeEncoder::encode_with`] with the same schedule `S`.
+    #[inline(always)]
+    pub fn decode_with<S: Schedule>(&mut self, prob: &mut Prob) -> bool {
         let bound = prob.bound(self.range);
         let bit = self.code >= bound;
         if bit {
@@ -189,7 +242,7 @@ impl<'a> RangeDecoder<'a> {
         } else {
             self.range = bound;
         }
-        prob.update(bit);
+        prob.update::<S>(bit);
         while self.range < TOP {
             self.range <<= 8;
             self.code = (self.code << 8) | u32::from(self.next_byte());
@@ -324,24 +377,37 @@ mod tests {
 
     #[test]
     fn probabilities_stay_inside() {
-        let mut p = Prob::default();
-        for _ in 0..10_000 {
-            p.update(false);
-        }
-        assert_eq!(p.p0(), 65521);
-        for _ in 0..10_000 {
-            p.update(true);
-        }
-        assert_eq!(p.p0(), 15);
-        // the first updates move fast: shifts 1, 2, 3, then 4
-        let mut q = Prob::default();
-        let steps: Vec<u16> = (0..5)
-            .map(|_| {
-                q.update(false);
-                q.p0()
-            })
-            .collect();
-        assert_eq!(steps, [49152, 53248, 54784, 55456, 56086]);
+        // Both schedules keep p in [15, 65521]; the fast one reaches its ends.
+        let ends = |counted: bool| {
+            let mut p = Prob::default();
+            let update =
+                |p: &mut Prob, bit| if counted { p.update::<Counted>(bit) } else { p.update::<Fast>(bit) };
+            (0..10_000).for_each(|_| update(&mut p, false));
+            let hi = p.p0();
+            (0..10_000).for_each(|_| update(&mut p, true));
+            (hi, p.p0())
+        };
+        assert_eq!(ends(false), (65521, 15));
+        let (hi, lo) = ends(true);
+        assert!(hi <= 65521 && lo >= 15 && hi > 65400 && lo < 100, "counted: {hi} {lo}");
+        // the first updates move fast: shifts 1, 2, 3, then 4 (fast); 1, 2, 2, 3, 3 (counted)
+        let steps = |counted: bool| -> Vec<u16> {
+            let mut q = Prob::default();
+            (0..5)
+                .map(|_| {
+                    if counted {
+                        q.update::<Counted>(false)
+                    } else {
+                        q.update::<Fast>(false)
+                    }
+                    q.p0()
+                })
+                .collect()
+        };
+        assert_eq!(steps(false), [49152, 53248, 54784, 55456, 56086]);
+        assert_eq!(steps(true), [49152, 53248, 56320, 57472, 58480]);
+        assert_eq!(Counted::SHIFTS.len(), 32);
+        assert_eq!((Counted::SHIFTS[0], Counted::SHIFTS[30], Counted::SHIFTS[31]), (1, 5, 6));
     }
 
     #[test]

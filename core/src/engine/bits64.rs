@@ -20,7 +20,7 @@
 use crate::encode::{ContextCoder, ResidualEncoder};
 use crate::error::{Error, Result};
 use crate::field::Element;
-use crate::format::ByteReader;
+use crate::format::{ByteReader, FORMAT_VERSION};
 use crate::lossless::{LosslessCodec, ZstdLossless};
 use crate::predict::lorenzo;
 
@@ -98,7 +98,7 @@ pub fn encode_block<T: Element>(
     lorenzo::forward(&mut keys, &extent);
     let hi: Vec<i32> = keys.iter().map(|&r| ((r as i64) >> 32) as i32).collect();
     let mut predicted = vec![0u8];
-    ContextCoder { extent, levels: false }.encode(&hi, &mut predicted);
+    ContextCoder { extent, levels: false, version: FORMAT_VERSION }.encode(&hi, &mut predicted);
     put_frame(&shuffle(keys.iter().map(|&r| (r as u32).to_le_bytes())), zstd_level, &mut predicted)?;
     let mut raw = vec![1u8];
     put_frame(&shuffle(values.iter().map(|v| v.to_bits_u64().to_le_bytes())), zstd_level, &mut raw)?;
@@ -106,16 +106,22 @@ pub fn encode_block<T: Element>(
     Ok(())
 }
 
-/// Decodes a block payload into its keys' bits (C order of `extent`); errors name the
-/// byte offset (`at`: the payload's offset in the stream).
-pub fn decode_block(stored: &[u8], at: usize, extent: [usize; 4], bits: &mut Vec<u64>) -> Result<()> {
+/// Decodes a block payload of a stream of format `version` into its keys' bits (C order of
+/// `extent`); errors name the byte offset (`at`: the payload's offset in the stream).
+pub fn decode_block(
+    stored: &[u8],
+    at: usize,
+    extent: [usize; 4],
+    version: u16,
+    bits: &mut Vec<u64>,
+) -> Result<()> {
     let n: usize = extent.iter().product();
     let mut r = ByteReader::new(stored, at, "lossless f64 block");
     bits.clear();
     match r.u8()? {
         0 => {
             let mut hi = vec![0i32; n];
-            ContextCoder { extent, levels: false }.decode(&mut r, &mut hi)?;
+            ContextCoder { extent, levels: false, version }.decode(&mut r, &mut hi)?;
             let planes = get_frame(&mut r, 4 * n)?;
             bits.extend((0..n).map(|i| {
                 let lo = u32::from_le_bytes(unshuffled(&planes, n, i));
@@ -169,15 +175,15 @@ mod tests {
         let mut out = Vec::new();
         encode_block(&vals, extent, 1, &mut out).expect("encodes");
         let mut bits = Vec::new();
-        decode_block(&out, 0, extent, &mut bits).expect("decodes");
+        decode_block(&out, 0, extent, FORMAT_VERSION, &mut bits).expect("decodes");
         let want: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();
         assert_eq!(bits, want);
         for cut in 0..out.len() {
-            assert!(decode_block(&out[..cut], 0, extent, &mut bits).is_err(), "cut {cut}");
+            assert!(decode_block(&out[..cut], 0, extent, FORMAT_VERSION, &mut bits).is_err(), "cut {cut}");
         }
         let mut longer = out.clone();
         longer.push(0);
-        assert!(decode_block(&longer, 0, extent, &mut bits).is_err());
+        assert!(decode_block(&longer, 0, extent, FORMAT_VERSION, &mut bits).is_err());
         // exact repeats: zstd on the raw bytes wins (coder 1); smooth data: prediction (0)
         let repeats: Vec<f64> = (0..105).map(|i| [0.1, 2.7, -3.3][i % 3]).collect();
         let smooth: Vec<f64> = (0..105).map(|i| 1.0 + 1e-3 * i as f64).collect();
@@ -185,11 +191,11 @@ mod tests {
             let mut out = Vec::new();
             encode_block(v, extent, 1, &mut out).expect("encodes");
             assert_eq!(out[0], coder);
-            decode_block(&out, 0, extent, &mut bits).expect("decodes");
+            decode_block(&out, 0, extent, FORMAT_VERSION, &mut bits).expect("decodes");
             assert!(bits.iter().zip(v.iter()).all(|(b, x)| *b == x.to_bits()));
         }
         let mut bad = out.clone();
         bad[0] = 2;
-        assert!(decode_block(&bad, 0, extent, &mut bits).is_err());
+        assert!(decode_block(&bad, 0, extent, FORMAT_VERSION, &mut bits).is_err());
     }
 }

@@ -16,7 +16,7 @@ use super::{Compressed, Engine, Plan};
 use crate::encode::{BitPackEncoder, ContextCoder, Histogram, HuffmanEncoder};
 use crate::error::{Error, ErrorKind, Result};
 use crate::field::{AnyField, AnyValuesMut, DType, Element};
-use crate::format::{block, ByteReader, Encoding, QuantizerParams, StreamLayout};
+use crate::format::{block, ByteReader, Encoding, QuantizerParams, StreamLayout, FORMAT_VERSION};
 use crate::huge_pages;
 use crate::lossless::{LosslessCodec, ZstdLossless};
 use crate::predict::{closed_loop, estimated_bits, PredictorKind};
@@ -236,7 +236,8 @@ fn compress_with<T: Element, Q: Quantizer>(
                     .par_iter()
                     .enumerate()
                     .map(|(b, p)| {
-                        let coder = ContextCoder::for_block(grid.block(b).extent, p.predictor as u8);
+                        let coder =
+                            ContextCoder::for_block(grid.block(b).extent, p.predictor as u8, FORMAT_VERSION);
                         let mut out = Vec::with_capacity(p.residuals.len() / 4);
                         out.push(BlockCoder::Context as u8);
                         block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
@@ -375,7 +376,7 @@ fn decode_codes<T: Element>(
     let predictor = match (&layout.codebook, layout.header.encoding, coder) {
         (_, Encoding::Ratio, BlockCoder::Context) => {
             // the predictor byte (checked by read_payload) selects the coder's contexts
-            let coder = ContextCoder::for_block(bx.extent, stored.first().copied().unwrap_or(0));
+            let coder = ContextCoder::for_block(bx.extent, stored.first().copied().unwrap_or(0), version);
             let mut r = ByteReader::new(stored, at, "block outliers");
             block::read_payload(&mut r, version, &coder, codes, outliers)?
         }
@@ -477,7 +478,7 @@ fn decompress_bits64<T: Element>(
     grid.blocks_overlapping(region).into_par_iter().try_for_each_init(Vec::new, |bits, b| {
         let (stored, at) = layout.block_bytes(stream, b)?;
         let bx = grid.block(b);
-        bits64::decode_block(stored, at, bx.extent, bits)?;
+        bits64::decode_block(stored, at, bx.extent, layout.header.version, bits)?;
         if let Some(part) = bx.intersect(region) {
             shared.write_part(&part, &bx, region, bits, T::from_bits_u64);
         }
