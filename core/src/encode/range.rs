@@ -58,13 +58,13 @@ impl Prob {
         self.p = if bit { p - (p >> s) } else { p + (((1 << PROB_BITS) - p) >> s) } as u16;
         self.n = (self.n + 1).min(S::SHIFTS.len() as u8 - 1);
     }
+}
 
-    /// Where the interval splits: the part of `range` that stands for a 0 bit. Never 0 and
-    /// always below `range` (range >= 2^24, 15 <= p <= 65521).
-    #[inline(always)]
-    fn bound(self, range: u32) -> u32 {
-        (range >> PROB_BITS) * u32::from(self.p)
-    }
+/// Where the interval splits: the part of `range` that stands for a 0 bit of probability
+/// `p0`. Never 0 and always below `range` (range >= 2^24, 15 <= p0 <= 65521).
+#[inline(always)]
+fn bound(range: u32, p0: u16) -> u32 {
+    (range >> PROB_BITS) * u32::from(p0)
 }
 
 /// How fast a [`Prob`] adapts: the shift of its update after `n` earlier updates is
@@ -134,14 +134,27 @@ impl<'a> RangeEncoder<'a> {
     /// Codes `bit` with probability `prob` and adapts `prob` with schedule `S`.
     #[inline(always)]
     pub fn encode_with<S: Schedule>(&mut self, prob: &mut Prob, bit: bool) {
-        let bound = prob.bound(self.range);
+        self.encode_p0(prob.p, bit);
+        prob.update::<S>(bit);
+    }
+
+    /// Codes `bit` at probability one half, adapting nothing (the same bytes as a fresh
+    /// [`Prob`] would give).
+    #[inline(always)]
+    pub fn encode_half(&mut self, bit: bool) {
+        self.encode_p0(HALF, bit);
+    }
+
+    /// Codes `bit` where a 0 has probability `p0` (units of 2^-16, in `[15, 65521]`).
+    #[inline(always)]
+    fn encode_p0(&mut self, p0: u16, bit: bool) {
+        let bound = bound(self.range, p0);
         if bit {
             self.low += u64::from(bound);
             self.range -= bound;
         } else {
             self.range = bound;
         }
-        prob.update::<S>(bit);
         while self.range < TOP {
             self.range <<= 8;
             self.shift_low();
@@ -234,7 +247,21 @@ impl<'a> RangeDecoder<'a> {
     /// Decodes one bit coded by [`RangeEncoder::encode_with`] with the same schedule `S`.
     #[inline(always)]
     pub fn decode_with<S: Schedule>(&mut self, prob: &mut Prob) -> bool {
-        let bound = prob.bound(self.range);
+        let bit = self.decode_p0(prob.p);
+        prob.update::<S>(bit);
+        bit
+    }
+
+    /// Decodes one bit coded by [`RangeEncoder::encode_half`].
+    #[inline(always)]
+    pub fn decode_half(&mut self) -> bool {
+        self.decode_p0(HALF)
+    }
+
+    /// Decodes one bit where a 0 has probability `p0`.
+    #[inline(always)]
+    fn decode_p0(&mut self, p0: u16) -> bool {
+        let bound = bound(self.range, p0);
         let bit = self.code >= bound;
         if bit {
             self.code -= bound;
@@ -242,7 +269,6 @@ impl<'a> RangeDecoder<'a> {
         } else {
             self.range = bound;
         }
-        prob.update::<S>(bit);
         while self.range < TOP {
             self.range <<= 8;
             self.code = (self.code << 8) | u32::from(self.next_byte());
@@ -378,34 +404,28 @@ mod tests {
     #[test]
     fn probabilities_stay_inside() {
         // Both schedules keep p in [15, 65521]; the fast one reaches its ends.
-        let ends = |counted: bool| {
+        fn ends<S: Schedule>() -> (u16, u16) {
             let mut p = Prob::default();
-            let update =
-                |p: &mut Prob, bit| if counted { p.update::<Counted>(bit) } else { p.update::<Fast>(bit) };
-            (0..10_000).for_each(|_| update(&mut p, false));
+            (0..10_000).for_each(|_| p.update::<S>(false));
             let hi = p.p0();
-            (0..10_000).for_each(|_| update(&mut p, true));
+            (0..10_000).for_each(|_| p.update::<S>(true));
             (hi, p.p0())
-        };
-        assert_eq!(ends(false), (65521, 15));
-        let (hi, lo) = ends(true);
+        }
+        assert_eq!(ends::<Fast>(), (65521, 15));
+        let (hi, lo) = ends::<Counted>();
         assert!(hi <= 65521 && lo >= 15 && hi > 65400 && lo < 100, "counted: {hi} {lo}");
         // the first updates move fast: shifts 1, 2, 3, then 4 (fast); 1, 2, 2, 3, 3 (counted)
-        let steps = |counted: bool| -> Vec<u16> {
+        fn steps<S: Schedule>() -> Vec<u16> {
             let mut q = Prob::default();
             (0..5)
                 .map(|_| {
-                    if counted {
-                        q.update::<Counted>(false)
-                    } else {
-                        q.update::<Fast>(false)
-                    }
+                    q.update::<S>(false);
                     q.p0()
                 })
                 .collect()
-        };
-        assert_eq!(steps(false), [49152, 53248, 54784, 55456, 56086]);
-        assert_eq!(steps(true), [49152, 53248, 56320, 57472, 58480]);
+        }
+        assert_eq!(steps::<Fast>(), [49152, 53248, 54784, 55456, 56086]);
+        assert_eq!(steps::<Counted>(), [49152, 53248, 56320, 57472, 58480]);
         assert_eq!(Counted::SHIFTS.len(), 32);
         assert_eq!((Counted::SHIFTS[0], Counted::SHIFTS[30], Counted::SHIFTS[31]), (1, 5, 6));
     }
