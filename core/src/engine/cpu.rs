@@ -35,10 +35,9 @@ struct Predicted<'a, T> {
 
 /// Reusable per-task buffers of [`predict_block`].
 struct Scratch<T> {
-    codes: Vec<i32>,
     trial: Vec<i32>,
     trial_outliers: Vec<(u32, T)>,
-    /// The best candidate so far (swapped with `trial`).
+    /// The best candidate so far (swapped with `trial`), unless it was predicted in place.
     best: Vec<i32>,
     values: Vec<T>,
     rec: Vec<f64>,
@@ -47,7 +46,6 @@ struct Scratch<T> {
 impl<T> Scratch<T> {
     fn new() -> Self {
         Scratch {
-            codes: Vec::new(),
             trial: Vec::new(),
             trial_outliers: Vec::new(),
             best: Vec::new(),
@@ -66,6 +64,10 @@ fn candidate_bits<T>(residuals: &[i32], outliers: &[(u32, T)]) -> u64 {
 /// with the one whose residuals and outliers have the smallest estimated size; the chosen
 /// residuals go to `residuals` (the block's volume). A closed-loop candidate is skipped
 /// unless the quantizer is linear.
+///
+/// The codes are quantized straight into `residuals`; the last candidate, when it predicts
+/// from the codes, predicts them there in place, so a single candidate (`fast`) copies
+/// nothing. Earlier candidates work on a copy in `scratch`.
 fn predict_block<'a, T: Element, Q: Quantizer>(
     values: &[T],
     grid: &BlockGrid,
@@ -77,15 +79,12 @@ fn predict_block<'a, T: Element, Q: Quantizer>(
 ) -> Predicted<'a, T> {
     let bx = grid.block(b);
     let dims = grid.block_dims_of(&bx);
-    let codes = &mut scratch.codes;
-    codes.clear();
-    codes.resize(bx.volume(), 0);
     let mut outliers = Vec::new();
     for_each_row(&bx, grid.dims(), &[0; 4], &bx.extent, &bx.start, |field_at, block_at, len| {
         quantize_run(
             quantizer,
             &values[field_at..field_at + len],
-            &mut codes[block_at..block_at + len],
+            &mut residuals[block_at..block_at + len],
             block_at as u32,
             &mut outliers,
         );
@@ -93,6 +92,7 @@ fn predict_block<'a, T: Element, Q: Quantizer>(
     let mut best_predictor = candidates[0];
     let mut best_outliers = Vec::new();
     let mut best_bits = u64::MAX;
+    let mut best_in_place = false;
     for (n, &p) in candidates.iter().enumerate() {
         let last = n + 1 == candidates.len();
         let trial = &mut scratch.trial;
@@ -106,14 +106,18 @@ fn predict_block<'a, T: Element, Q: Quantizer>(
             gather(values, grid.dims(), &bx, block_values);
             trial.resize(block_values.len(), 0);
             closed_loop::encode(linear, block_values, &dims, trial, trial_outliers, &mut scratch.rec);
-        } else {
-            if last {
-                std::mem::swap(trial, codes);
-                std::mem::swap(trial_outliers, &mut outliers);
-            } else {
-                trial.extend_from_slice(codes);
-                trial_outliers.extend_from_slice(&outliers);
+        } else if last {
+            p.forward(residuals, &dims);
+            let bits = if candidates.len() > 1 { candidate_bits(residuals, &outliers) } else { 0 };
+            if bits < best_bits {
+                best_predictor = p;
+                best_outliers = std::mem::take(&mut outliers);
+                best_in_place = true;
             }
+            continue;
+        } else {
+            trial.extend_from_slice(residuals);
+            trial_outliers.extend_from_slice(&outliers);
             p.forward(trial, &dims);
         }
         let bits = if candidates.len() > 1 { candidate_bits(trial, trial_outliers) } else { 0 };
@@ -124,7 +128,9 @@ fn predict_block<'a, T: Element, Q: Quantizer>(
             std::mem::swap(&mut best_outliers, trial_outliers);
         }
     }
-    residuals.copy_from_slice(&scratch.best);
+    if !best_in_place {
+        residuals.copy_from_slice(&scratch.best);
+    }
     Predicted { predictor: best_predictor, residuals, outliers: best_outliers }
 }
 
