@@ -72,6 +72,13 @@ impl Block {
     pub fn order(&self) -> Order {
         self.order
     }
+    /// The caller's axis (as given to `new`) of storage axis `s`.
+    pub fn caller_axis(&self, s: usize) -> usize {
+        match self.order {
+            Order::C => s,
+            Order::Fortran => self.local.len() - 1 - s,
+        }
+    }
     /// Ghost width.
     pub fn ghost(&self) -> usize {
         self.ghost
@@ -201,5 +208,20 @@ impl LocalStats {
             s.max = s.max.max(a);
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_axes_map_back_to_the_callers() {
+        let c = Block::new(&[2, 3, 4], &[0, 0, 0], &[2, 3, 4], Order::C, 1).expect("valid");
+        let f = Block::new(&[2, 3, 4], &[0, 0, 0], &[2, 3, 4], Order::Fortran, 1).expect("valid");
+        assert_eq!((0..3).map(|s| c.caller_axis(s)).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!((0..3).map(|s| f.caller_axis(s)).collect::<Vec<_>>(), [2, 1, 0]);
+        // storage axis s of a Fortran block has the caller's dim of axis caller_axis(s)
+        assert!((0..3).all(|s| f.global_storage()[s] == [2, 3, 4][f.caller_axis(s)]));
     }
 }

@@ -660,8 +660,6 @@ fn timed<R>(profile: &mut Option<&mut Profile>, stage: Stage, f: impl FnOnce() -
     (r, (t, t.elapsed().as_secs_f64()))
 }
 
-/// Labels of this rank's interior (storage order), or `None` when the step lacks the
-/// species or labels are off.
 /// The coordinate of global cell `i` (may lie outside `0..c.len()`: ghost cells beyond the
 /// domain), extrapolated linearly from the nearest two cells there.
 fn coord_at(c: &[f64], i: isize) -> f64 {
@@ -678,6 +676,8 @@ fn coord_at(c: &[f64], i: isize) -> f64 {
     }
 }
 
+/// Labels of this rank's interior (storage order), or `None` when the step lacks the
+/// species.
 fn label_local(params: &LabelParams, state: &StepState, coords: &[AxisCoords]) -> Result<Option<Vec<u8>>> {
     let get = |n: &str| state.fields.iter().find(|f| f.name == n);
     let (Some(h2), Some(o2), Some(h2o)) = (get("Y_H2"), get("Y_O2"), get("Y_H2O")) else {
@@ -701,7 +701,7 @@ fn label_local(params: &LabelParams, state: &StepState, coords: &[AxisCoords]) -
     let (offset, global, ghosted) = (b.offset_storage(), b.global_storage(), b.ghosted_storage());
     let mut local: Vec<(usize, Vec<f64>)> = Vec::new();
     for s in 0..nd {
-        let d = if b.order() == Order::C { s } else { nd - 1 - s };
+        let d = b.caller_axis(s);
         let Some(c) = coords.get(d).and_then(|c| c.as_deref()) else { continue };
         if c.len() != global[s] {
             return Err(Error::invalid(format!(

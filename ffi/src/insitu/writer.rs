@@ -45,7 +45,7 @@ use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
 use plume_core::codec::CompressOptions;
 use plume_core::label::LabelParams;
-use plume_core::{DType, Error, ErrorKind, Order, Result};
+use plume_core::{DType, Error, ErrorKind, Result};
 
 use super::{AxisCoords, FieldReport, PutField};
 
@@ -270,10 +270,8 @@ impl Snapshot<'_> {
                 )?;
                 if let Some((params, coords)) = self.labeler {
                     attr_str(dset.0, "label_params", &params.settings().join("\n"))?;
-                    let nd = f0.block.global_storage().len();
-                    for s in 0..nd {
-                        let d = if f0.block.order() == Order::C { s } else { nd - 1 - s };
-                        if let Some(c) = coords.get(d).and_then(|c| c.as_deref()) {
+                    for s in 0..f0.block.global_storage().len() {
+                        if let Some(c) = coords.get(f0.block.caller_axis(s)).and_then(|c| c.as_deref()) {
                             self.write_label_coords(file.0, s, c)?;
                         }
                     }
