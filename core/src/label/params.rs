@@ -136,7 +136,16 @@ impl LabelParams {
         Ok(())
     }
 
-    /// Every parameter as `NAME=VALUE`, in [`Self::NAMES`] order, such that [`Self::set`]
+    /// Sets one parameter from `NAME=VALUE` (as `plume label --set` and
+    /// [`Self::settings`] write it; spaces around either part are ignored).
+    pub fn set_item(&mut self, item: &str) -> Result<()> {
+        let (name, value) = item
+            .split_once('=')
+            .ok_or_else(|| Error::invalid(format!("labeler parameter '{item}': expected NAME=VALUE")))?;
+        self.set(name.trim(), value.trim())
+    }
+
+    /// Every parameter as `NAME=VALUE`, in [`Self::NAMES`] order, such that [`Self::set_item`]
     /// with each restores these parameters exactly (floats in Rust's shortest round-trip
     /// form; `h2o_ref=field_max` for `None`).
     pub fn settings(&self) -> Vec<String> {
@@ -202,9 +211,9 @@ mod tests {
         p.fi_grad_min = 1.234_567_890_123e-7;
         let mut q = LabelParams::default();
         for s in p.settings() {
-            let (name, value) = s.split_once('=').expect("NAME=VALUE");
-            q.set(name, value).expect("valid");
+            q.set_item(&s).expect("valid");
         }
+        assert!(q.set_item("eps_z").unwrap_err().to_string().contains("expected NAME=VALUE"));
         assert_eq!(p, q);
         assert_eq!(p.settings().len(), LabelParams::NAMES.len());
     }

@@ -112,13 +112,7 @@ impl SnapshotEntry {
             params.h2o_ref = Some(h);
         }
         for item in &self.label_set {
-            let (name, value) = item.split_once('=').ok_or_else(|| {
-                Error::invalid(format!(
-                    "snapshot '{}': label_set entry '{item}' is not NAME=VALUE",
-                    self.name
-                ))
-            })?;
-            params.set(name.trim(), value.trim()).map_err(|e| {
+            params.set_item(item).map_err(|e| {
                 Error::invalid(format!("snapshot '{}': label_set '{item}': {}", self.name, e.message()))
             })?;
         }

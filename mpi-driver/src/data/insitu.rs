@@ -274,11 +274,13 @@ pub fn read_labeler(path: &Path) -> Result<Labeler> {
             .read_scalar::<hdf5::types::FixedAscii<4096>>()
             .map_err(|e| h5(path, "read /labels attribute label_params", e))?;
         for item in text.as_str().lines().filter(|l| !l.trim().is_empty()) {
-            let bad = |why: String| {
-                Error::invalid(format!("{}: /labels attribute label_params '{item}': {why}", path.display()))
-            };
-            let (name, value) = item.split_once('=').ok_or_else(|| bad("not NAME=VALUE".to_string()))?;
-            params.set(name.trim(), value.trim()).map_err(|e| bad(e.message().to_string()))?;
+            params.set_item(item).map_err(|e| {
+                Error::invalid(format!(
+                    "{}: /labels attribute label_params '{item}': {}",
+                    path.display(),
+                    e.message()
+                ))
+            })?;
         }
     }
     let mut recorded = false;

@@ -142,8 +142,7 @@ pub(crate) fn labeler_setup(
 ) -> CliResult<(LabelParams, Bilger)> {
     let mut params = LabelParams::default();
     for s in set {
-        let (name, value) = split_pair("--set", s)?;
-        params.set(name, value).map_err(|e| CliError::core(format!("--set {s}"), &e))?;
+        params.set_item(s).map_err(|e| CliError::core(format!("--set {s}"), &e))?;
     }
     let bilger = Bilger::new(
         match fuel {
