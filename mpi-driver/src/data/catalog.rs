@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use plume_core::label::LabelParams;
+use plume_core::label::{LabelGrid, LabelParams};
+use plume_core::Shape;
 use plume_core::{Error, ErrorKind, Result};
 
 /// The four feature streams of a snapshot, in channel order.
@@ -101,6 +102,19 @@ pub struct Labeler {
     pub params: LabelParams,
     /// Cell-centre coordinates per axis (unit spacing when `None`).
     pub coords: Option<Vec<Vec<f64>>>,
+}
+
+impl Labeler {
+    /// The labeler's grid for `shape`, a box of the snapshot's storage dims whose corner is
+    /// cell `start` (zeros for the whole field): the recorded coordinates cut to the box,
+    /// unit spacing without them.
+    pub fn grid<'a>(&'a self, shape: &'a Shape, start: &[usize]) -> LabelGrid<'a> {
+        let mut grid = LabelGrid::new(shape);
+        for (a, c) in self.coords.iter().flatten().enumerate() {
+            grid = grid.with_coords(a, &c[start[a]..start[a] + shape.dims()[a]]);
+        }
+        grid
+    }
 }
 
 impl SnapshotEntry {

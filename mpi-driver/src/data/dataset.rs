@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use plume_core::codec::{decompress_region, inspect};
-use plume_core::label::{decompress_labels, label_field, LabelGrid, SpeciesFields, ZInput, N_CLASSES};
+use plume_core::label::{decompress_labels, label_field, SpeciesFields, ZInput, N_CLASSES};
 use plume_core::{Error, ErrorKind, Order, Result, Shape};
 
 use super::augment::Augment;
@@ -511,12 +511,7 @@ impl Dataset {
                     full.push(snap.region(features, c, &start, &ext)?);
                 }
                 let shape = Shape::new(&ext, Order::C)?;
-                let mut grid = LabelGrid::new(&shape).with_ghost(&lo, &hi);
-                if let Some(coords) = &snap.labeler.coords {
-                    for (a, c) in coords.iter().enumerate() {
-                        grid = grid.with_coords(a, &c[start[a]..start[a] + ext[a]]);
-                    }
-                }
+                let grid = snap.labeler.grid(&shape, &start).with_ghost(&lo, &hi);
                 let fields = SpeciesFields { y_h2: &full[0], y_o2: &full[1], y_h2o: &full[2] };
                 let lab = label_field(&fields, &ZInput::Supplied(&full[3]), &grid, &snap.labeler.params)?;
                 xyz_to_zxy(&lab.values, w, d, &mut y);

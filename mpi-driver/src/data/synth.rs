@@ -10,7 +10,7 @@ use plume_core::label::{compress_labels, label_field, LabelGrid, LabelParams, Sp
 use plume_core::synth::jet_flame;
 use plume_core::{Error, ErrorBound, ErrorKind, FieldView, Order, Result, Shape};
 
-use super::catalog::{Catalog, FieldStreams, SnapshotEntry};
+use super::catalog::{Catalog, FieldStreams, Labeler, SnapshotEntry};
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes)
@@ -96,19 +96,15 @@ pub fn write_jet_insitu_run(
     let opts = CompressOptions::new(eb, Encoding::Ratio);
     let chunk = [dims[0].div_ceil(2), dims[1], dims[2]];
     let mut catalog = String::new();
+    // Labeled on a stretched grid (x_i = i + 0.04 i^2 on every axis), recorded like the
+    // session records `set_coords` (FORMAT.md "Snapshot files").
+    let coords = dims.iter().map(|&n| (0..n).map(|i| i as f64 + 0.04 * (i * i) as f64).collect()).collect();
+    let labeler = Labeler { params: LabelParams::default(), coords: Some(coords) };
+    let grid = labeler.grid(&shape, &[0, 0, 0]);
     for &step in steps {
         let f = jet_flame(&dims, seed.wrapping_add(step as u64))?;
         let sp = SpeciesFields { y_h2: &f.y_h2, y_o2: &f.y_o2, y_h2o: &f.y_h2o };
-        // Labeled on a stretched grid (x_i = i + 0.04 i^2 on every axis), recorded like the
-        // session records `set_coords` (FORMAT.md "Snapshot files").
-        let coords: Vec<Vec<f64>> =
-            dims.iter().map(|&n| (0..n).map(|i| i as f64 + 0.04 * (i * i) as f64).collect()).collect();
-        let params = LabelParams::default();
-        let mut grid = LabelGrid::new(&shape);
-        for (a, c) in coords.iter().enumerate() {
-            grid = grid.with_coords(a, c);
-        }
-        let labels = label_field(&sp, &ZInput::Supplied(&f.z), &grid, &params)?;
+        let labels = label_field(&sp, &ZInput::Supplied(&f.z), &grid, &labeler.params)?;
         let name = format!("step_{step:08}.h5");
         let file = hdf5::File::create(dir.join(&name)).map_err(h5)?;
         file.new_attr::<i64>().create("step").and_then(|a| a.write_scalar(&step)).map_err(h5)?;
@@ -134,13 +130,14 @@ pub fn write_jet_insitu_run(
         }
         let ds = file.new_dataset::<u8>().shape(dims).create("labels").map_err(h5)?;
         ds.write_raw(&labels.values).map_err(h5)?;
-        let text = hdf5::types::FixedAscii::<1024>::from_ascii(params.settings().join("\n").as_bytes())
-            .map_err(|e| Error::invalid(format!("label_params: {e}")))?;
+        let text =
+            hdf5::types::FixedAscii::<1024>::from_ascii(labeler.params.settings().join("\n").as_bytes())
+                .map_err(|e| Error::invalid(format!("label_params: {e}")))?;
         ds.new_attr::<hdf5::types::FixedAscii<1024>>()
             .create("label_params")
             .and_then(|a| a.write_scalar(&text))
             .map_err(h5)?;
-        for (s, c) in coords.iter().enumerate() {
+        for (s, c) in labeler.coords.iter().flatten().enumerate() {
             let cds = file.new_dataset::<f64>().shape([c.len()]).create(format!("label_coords_{s}").as_str());
             cds.and_then(|d| d.write_raw(c)).map_err(h5)?;
         }
