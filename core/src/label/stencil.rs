@@ -22,6 +22,23 @@ pub struct AxisStencil {
     weights: Vec<[f64; 3]>,
 }
 
+/// Checks an axis's cell-centre coordinates: finite and strictly increasing. The error names
+/// the first bad index.
+pub fn check_coords(c: &[f64]) -> Result<()> {
+    if let Some(i) = c.iter().position(|v| !v.is_finite()) {
+        return Err(Error::invalid(format!("coordinates: value {} at index {i} is not finite", c[i])));
+    }
+    if let Some(i) = c.windows(2).position(|w| w[1] <= w[0]) {
+        return Err(Error::invalid(format!(
+            "coordinates: not strictly increasing at index {} ({} then {})",
+            i + 1,
+            c[i],
+            c[i + 1]
+        )));
+    }
+    Ok(())
+}
+
 impl AxisStencil {
     /// The stencil of an axis of `n` points with coordinates `coords` (strictly increasing and
     /// finite, `n` of them), or unit spacing when `None`.
@@ -35,20 +52,7 @@ impl AxisStencil {
                         c.len()
                     )));
                 }
-                if let Some(i) = c.iter().position(|v| !v.is_finite()) {
-                    return Err(Error::invalid(format!(
-                        "coordinates: value {} at index {i} is not finite",
-                        c[i]
-                    )));
-                }
-                if let Some(i) = c.windows(2).position(|w| w[1] <= w[0]) {
-                    return Err(Error::invalid(format!(
-                        "coordinates: not strictly increasing at index {} ({} then {})",
-                        i + 1,
-                        c[i],
-                        c[i + 1]
-                    )));
-                }
+                check_coords(c)?;
                 c
             }
             None => {

@@ -255,16 +255,8 @@ impl Session {
         if axis >= plume_core::field::MAX_DIMS {
             return Err(Error::invalid(format!("set_coords: axis {axis}: fields have at most 4 axes")));
         }
-        if let Some(i) = coords.iter().position(|c| !c.is_finite()) {
-            return Err(Error::invalid(format!("set_coords: axis {axis}: coordinate {i} is {}", coords[i])));
-        }
-        if let Some(i) = (1..coords.len()).find(|&i| coords[i] <= coords[i - 1]) {
-            return Err(Error::invalid(format!(
-                "set_coords: axis {axis}: coordinates must increase strictly (index {i}: {} after {})",
-                coords[i],
-                coords[i - 1]
-            )));
-        }
+        plume_core::label::stencil::check_coords(coords)
+            .map_err(|e| Error::invalid(format!("set_coords: axis {axis}: {}", e.message())))?;
         if self.coords.len() <= axis {
             self.coords.resize(axis + 1, None);
         }
