@@ -129,6 +129,10 @@ pub(super) fn visit_pass<F: FnMut(usize, Stencil, usize)>(
     let d = strides[k] * s;
     // axes before k step by s, axes after k by 2s; axis k visits s, 3s, 5s, ...
     let step = |j: usize| if j < k { s } else { 2 * s };
+    // On axis 3, the interior (cubic: x - 3s >= 0 and x + 3s < n; linear: x + s < n) has one
+    // stencil, passed as a constant so that the predictor's match folds away; the few points
+    // near the ends pick theirs one by one.
+    let interior = if cubic { 3 * s..n.saturating_sub(3 * s) } else { s..n.saturating_sub(s) };
     let mut c = [if k == 0 { s } else { 0 }, 0, 0];
     while c[0] < dims[0] {
         c[1] = if k == 1 { s } else { 0 };
@@ -137,26 +141,21 @@ pub(super) fn visit_pass<F: FnMut(usize, Stencil, usize)>(
             while c[2] < dims[2] {
                 let base = c[0] * strides[0] + c[1] * strides[1] + c[2] * strides[2];
                 if k == 3 {
-                    // The interior (cubic: x - 3s >= 0 and x + 3s < n) gets its own loop with
-                    // the stencil known at compile time; the few points near the ends pick
-                    // theirs one by one.
-                    let interior =
-                        if cubic { 3 * s..n.saturating_sub(3 * s) } else { s..n.saturating_sub(s) };
                     let mut x = s;
                     while x < n && x < interior.start {
                         f(base + x, Stencil::of(x, n, s, cubic), d);
                         x += 2 * s;
                     }
+                    let mut middle = |stencil: Stencil, f: &mut F| {
+                        while x < interior.end {
+                            f(base + x, stencil, d);
+                            x += 2 * s;
+                        }
+                    };
                     if cubic {
-                        while x < interior.end {
-                            f(base + x, Stencil::Cubic, d);
-                            x += 2 * s;
-                        }
+                        middle(Stencil::Cubic, &mut f);
                     } else {
-                        while x < interior.end {
-                            f(base + x, Stencil::Linear, d);
-                            x += 2 * s;
-                        }
+                        middle(Stencil::Linear, &mut f);
                     }
                     while x < n {
                         f(base + x, Stencil::of(x, n, s, cubic), d);
