@@ -171,6 +171,12 @@ fn cases() -> Vec<Case> {
             stream: make_stream::<f64>(&[24, 20, 16], ErrorBound::Abs(1e-4), encoding, &[8, 8, 8], 3),
         });
     }
+    // large residuals in 32768 values: tabled (format 6), two blocks sharing the tables
+    out.push(Case {
+        name: "f32 32x32x32 Ratio Abs(1e-3) tabled".into(),
+        ty: Ty::F32,
+        stream: make_stream::<f32>(&[32, 32, 32], ErrorBound::Abs(1e-3), Encoding::Ratio, &[32, 32, 16], 6),
+    });
     out.push(Case {
         name: "labels 6x7x5".into(),
         ty: Ty::Labels,
@@ -229,6 +235,10 @@ fn decode_caught(ty: Ty, stream: &[u8]) -> Result<Result<(), plume_core::Error>,
 fn streams_under_test_decode() {
     for c in cases() {
         decode_all(c.ty, &c.stream).unwrap_or_else(|e| panic!("{}: {e}", c.name));
+        if c.name.ends_with("tabled") {
+            let layout = codec::inspect(&c.stream).expect("parses");
+            assert!(matches!(layout.codebook, Some(plume_core::format::Codebook::Tables(_))), "{}", c.name);
+        }
         eprintln!("{}: {} bytes", c.name, c.stream.len());
     }
 }

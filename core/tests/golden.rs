@@ -159,6 +159,16 @@ fn cases() -> Vec<Golden> {
         .collect();
     vec![
         Golden {
+            // residuals of about 9 bits: tabled (format 6), two blocks sharing the tables
+            name: "rel_ratio_f32_32x32x32_tabled",
+            dims: &[32, 32, 32],
+            order: Order::C,
+            bound: ErrorBound::Rel(1e-5),
+            encoding: Encoding::Ratio,
+            block_dims: Some(&[32, 32, 16]),
+            values: Values::F32(field_32.clone()),
+        },
+        Golden {
             name: "rel_ratio_f32_32x32x32_context",
             dims: &[32, 32, 32],
             order: Order::C,

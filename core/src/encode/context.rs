@@ -28,9 +28,46 @@ use super::ResidualEncoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::ByteReader;
 
+/// Activity classes of the linear activity (every version) and of the log-scale one
+/// (version 6 on, counted blocks).
 const ACTIVITIES: usize = 8;
-const LEVELS: usize = 4;
-const CONTEXTS: usize = ACTIVITIES * LEVELS;
+pub(crate) const LOG_ACTIVITIES: usize = 16;
+pub(crate) const LEVELS: usize = 4;
+/// Contexts, for the larger of the two activities.
+const CONTEXTS: usize = LOG_ACTIVITIES * LEVELS;
+/// Each neighbour's contribution to the log-scale activity's sum is capped here (no
+/// overflow).
+pub(crate) const LOG_NEIGHBOUR_CAP: u32 = 1 << 20;
+
+/// Log-scale activity class of a neighbour sum below 256 (larger sums are class 15).
+const LOG_ACTIVITY: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut s = 0;
+    while s < 256 {
+        t[s] = if s < 4 {
+            s as u8
+        } else {
+            let n = 32 - (s as u32).leading_zeros();
+            let a = 4 + 2 * (n - 3) + ((s as u32 >> (n - 2)) & 1);
+            if a > 15 {
+                15
+            } else {
+                a as u8
+            }
+        };
+        s += 1;
+    }
+    t
+};
+
+/// The log-scale activity (format 6): `s` for a neighbour sum `s < 4`, else
+/// `4 + 2 (bitlen(s) - 3) + (the bit of s below its leading one)`, capped at 15. Where
+/// residuals are large (PW_REL 1%, abs 1e-4 of the range) the linear activity saturates;
+/// this one keeps telling smooth from rough.
+#[inline(always)]
+pub(crate) fn log_activity(sum: u32) -> usize {
+    LOG_ACTIVITY[sum.min(255) as usize] as usize
+}
 /// Largest bit length of `|r| - 1` (|r| <= 2^31).
 const MAX_LEN: usize = 31;
 /// Smallest block (values) whose probabilities adapt with the slow [`Counted`] schedule
@@ -86,42 +123,63 @@ impl Model {
     }
 }
 
-impl ContextCoder {
-    /// Calls `f(index, context)` for every point of the block in C order, where the
-    /// context is computed from `values` (residuals before `index` only).
-    #[inline(always)]
-    fn for_each(&self, residuals: &mut [i32], mut f: impl FnMut(&mut [i32], usize, usize)) {
-        let e = self.extent;
-        let (s1, s2) = (e[2] * e[3], e[3]);
-        // The level: the fewest trailing zero bits over the coordinates of the axes longer
-        // than 1 (0 has them all), capped; folded in axis by axis outside the inner loop.
-        let cap = LEVELS as u32 - 1;
-        let tz = |c: usize, axis: usize| if e[axis] > 1 { c.trailing_zeros().min(cap) } else { cap };
-        let mut i = 0usize;
-        for c0 in 0..e[0] {
-            let l0 = tz(c0, 0);
-            for c1 in 0..e[1] {
-                let l1 = l0.min(tz(c1, 1));
-                for c2 in 0..e[2] {
-                    let l2 = l1.min(tz(c2, 2));
-                    for c3 in 0..e[3] {
-                        let level = if self.levels { l2.min(tz(c3, 3)) as usize } else { 0 };
-                        let mut act = 0u32;
-                        if c3 > 0 {
-                            act += residuals[i - 1].unsigned_abs().min(3);
-                        }
-                        if c2 > 0 {
-                            act += residuals[i - s2].unsigned_abs().min(3);
-                        }
-                        if c1 > 0 {
-                            act += residuals[i - s1].unsigned_abs().min(3);
-                        }
-                        let ctx = act.min(ACTIVITIES as u32 - 1) as usize * LEVELS + level;
-                        f(residuals, i, ctx);
-                        i += 1;
+/// Walks a block's residuals in C order and calls `f(residuals, index, context)` with the
+/// context of each point, from the residuals before it only (what a decoder already has):
+/// `context = activity(sum) * LEVELS + level`, where `sum` adds `min(|r|, cap)` over the
+/// residuals one step back on each of the block's three fastest axes and `level` is the
+/// fewest trailing zero bits of the point's coordinates on the axes longer than 1, capped
+/// at `LEVELS - 1` (0 without `levels`). Shared by the adaptive coder and the tabled one
+/// ([`super::tabled`]), which differ in `cap` and `activity`.
+#[inline(always)]
+pub(crate) fn walk(
+    extent: [usize; 4],
+    levels: bool,
+    cap: u32,
+    activity: impl Fn(u32) -> usize,
+    residuals: &mut [i32],
+    mut f: impl FnMut(&mut [i32], usize, usize),
+) {
+    let e = extent;
+    let (s1, s2) = (e[2] * e[3], e[3]);
+    // the level, folded in axis by axis outside the inner loop (0 has every trailing zero)
+    let top = LEVELS as u32 - 1;
+    let tz = |c: usize, axis: usize| if e[axis] > 1 { c.trailing_zeros().min(top) } else { top };
+    let mut i = 0usize;
+    for c0 in 0..e[0] {
+        let l0 = tz(c0, 0);
+        for c1 in 0..e[1] {
+            let l1 = l0.min(tz(c1, 1));
+            for c2 in 0..e[2] {
+                let l2 = l1.min(tz(c2, 2));
+                for c3 in 0..e[3] {
+                    let level = if levels { l2.min(tz(c3, 3)) as usize } else { 0 };
+                    let mut sum = 0u32;
+                    if c3 > 0 {
+                        sum += residuals[i - 1].unsigned_abs().min(cap);
                     }
+                    if c2 > 0 {
+                        sum += residuals[i - s2].unsigned_abs().min(cap);
+                    }
+                    if c1 > 0 {
+                        sum += residuals[i - s1].unsigned_abs().min(cap);
+                    }
+                    f(residuals, i, activity(sum) * LEVELS + level);
+                    i += 1;
                 }
             }
+        }
+    }
+}
+
+impl ContextCoder {
+    /// [`walk`] with this coder's activity: [`log_activity`] in counted blocks from format
+    /// version 6 on, else the linear one, the sum of `min(|r|, 3)` capped at 7.
+    #[inline(always)]
+    fn for_each(&self, residuals: &mut [i32], f: impl FnMut(&mut [i32], usize, usize)) {
+        if self.version >= 6 && self.counted() {
+            walk(self.extent, self.levels, LOG_NEIGHBOUR_CAP, log_activity, residuals, f)
+        } else {
+            walk(self.extent, self.levels, 3, |sum| sum.min(ACTIVITIES as u32 - 1) as usize, residuals, f)
         }
     }
 

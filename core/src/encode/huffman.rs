@@ -195,6 +195,23 @@ impl HuffmanEncoder {
         })
     }
 
+    /// The bits the residuals counted in `hist` take in this code (escaped residuals at 32
+    /// bits more), its codebook included.
+    pub fn coded_bits(&self, hist: &Histogram) -> u64 {
+        let payload: u64 = hist
+            .counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let s = i + hist.first_symbol;
+                let len =
+                    s.checked_sub(self.first_symbol).and_then(|k| self.lengths.get(k)).copied().unwrap_or(0);
+                c * (u64::from(len) + if s == 0 { 32 } else { 0 })
+            })
+            .sum();
+        payload + 8 * (4 + 3 * self.sorted.len() as u64)
+    }
+
     /// Number of symbols with a code.
     pub fn n_codes(&self) -> usize {
         self.sorted.len()

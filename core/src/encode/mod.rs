@@ -6,6 +6,8 @@
 //!   of a stream, with an escape for large residuals.
 //! - [`ContextCoder`] (`ratio` encoding, version 3, low-entropy streams): residuals coded
 //!   bit by bit with the range coder in contexts of neighbouring residuals and level.
+//! - [`TabledCoder`] (`ratio` encoding, version 6, large streams): per-context static
+//!   frequency tables shared by the stream, tokens on rANS ([`rans`]) and raw bits.
 //! - [`labels`] (`labels` encoding, label streams only): class ids coded by a context
 //!   model over the adaptive binary range coder of [`range`].
 
@@ -14,10 +16,13 @@ mod context;
 mod huffman;
 pub mod labels;
 pub mod range;
+pub mod rans;
+pub mod tabled;
 
 pub use bitpack::BitPackEncoder;
 pub use context::ContextCoder;
 pub use huffman::{Histogram, HuffmanEncoder};
+pub use tabled::{ContextTables, TabledCoder, TokenCounts};
 
 use crate::error::Result;
 use crate::format::ByteReader;

@@ -13,10 +13,12 @@ use rayon::prelude::*;
 use super::bits64;
 use super::grid::{for_each_row, gather, pad4, BlockGrid, Box4};
 use super::{Compressed, Engine, Plan};
-use crate::encode::{BitPackEncoder, ContextCoder, Histogram, HuffmanEncoder};
+use crate::encode::{
+    BitPackEncoder, ContextCoder, ContextTables, Histogram, HuffmanEncoder, TabledCoder, TokenCounts,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::field::{AnyField, AnyValuesMut, DType, Element};
-use crate::format::{block, ByteReader, Encoding, QuantizerParams, StreamLayout, FORMAT_VERSION};
+use crate::format::{block, ByteReader, Codebook, Encoding, QuantizerParams, StreamLayout, FORMAT_VERSION};
 use crate::huge_pages;
 use crate::lossless::{LosslessCodec, ZstdLossless};
 use crate::predict::{closed_loop, estimated_bits, PredictorKind};
@@ -135,20 +137,42 @@ fn predict_block<'a, T: Element, Q: Quantizer>(
 }
 
 /// How a `ratio` block of format version 3 codes its residuals: its first stored byte.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BlockCoder {
     /// A zstd frame of the payload, residuals in the stream's Huffman code.
     HuffmanZstd = 0,
     /// The payload itself, residuals context-coded ([`ContextCoder`]).
     Context = 1,
+    /// The payload itself, residuals coded with the stream's tables ([`TabledCoder`]).
+    Tabled = 2,
 }
 
-/// Zero-order entropy of a stream's residuals (bits per value) below which `ratio` codes
-/// them with the context coder: there it gains most over Huffman + zstd (which cannot go
-/// below one bit per residual before zstd): 9-33% more ratio at rel 1e-2, for about half the
-/// decoding speed (core/benches/README.md, "What each format-3 step buys and costs"). Above
-/// it Huffman + zstd is kept.
+/// The residual code a `ratio` stream's blocks share.
+enum StreamCode {
+    /// Every block context-coded, nothing shared.
+    Context,
+    /// Every block tabled with these tables.
+    Tabled(ContextTables),
+    /// Every block Huffman-coded with this code, then zstd.
+    Huffman(HuffmanEncoder),
+}
+
+/// Streams of at least this many values may take the tabled coder: its tables (0.2-2 KiB)
+/// would cost too much in smaller ones.
+const TABLED_MIN_VALUES: usize = 1 << 15;
+
+/// A `ratio` stream's residuals are coded (format 6):
+/// - with Huffman + zstd when outliers are many (see below);
+/// - else with the adaptive context coder when their zero-order entropy is below this
+///   (bits per value): it gains most over Huffman + zstd where that cannot go below one bit
+///   per residual (9-33% more ratio at rel 1e-2), for about half the decoding speed
+///   (core/benches/README.md);
+/// - else, in streams of [`TABLED_MIN_VALUES`] or more, with the tabled coder if its size
+///   estimate is below Huffman's (tables and codebook included): 5-10% smaller than
+///   Huffman + zstd at PW_REL 1%, decoded at about 2/3 of its speed, where the adaptive
+///   coder's bit-by-bit decisions would make it 3-5 times slower;
+/// - else with Huffman + zstd.
 const CONTEXT_CODER_MAX_BITS: f64 = 4.0;
 /// ... and below this share of outliers: a context-coded block stores its outlier indices
 /// and values raw (no zstd pass), 8-12 bytes each. ABS 0 (lossless) makes every value an
@@ -235,39 +259,64 @@ fn compress_with<T: Element, Q: Quantizer>(
                     .into_iter()
                     .fold(Histogram::default(), Histogram::merge)
             });
-            let context =
-                hist.as_ref().is_none_or(|h| h.entropy_bits() < CONTEXT_CODER_MAX_BITS && few_outliers);
-            let (blocks, codebook) = if context {
-                let blocks = predicted
-                    .par_iter()
-                    .enumerate()
-                    .map(|(b, p)| {
-                        let coder =
-                            ContextCoder::for_block(grid.block(b).extent, p.predictor as u8, FORMAT_VERSION);
-                        let mut out = Vec::with_capacity(p.residuals.len() / 4);
-                        out.push(BlockCoder::Context as u8);
-                        block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
-                        out
-                    })
-                    .collect();
-                (blocks, Vec::new())
-            } else {
-                let code = HuffmanEncoder::from_histogram(&hist.unwrap_or_default());
-                let blocks = predicted
-                    .par_iter()
-                    .map(|p| {
-                        let mut payload = Vec::with_capacity(p.residuals.len() / 2);
-                        block::write_payload(p.predictor, &p.outliers, &code, p.residuals, &mut payload);
-                        let mut out = Vec::with_capacity(payload.len() / 2);
-                        out.push(BlockCoder::HuffmanZstd as u8);
-                        zstd.compress(&payload, &mut out)?;
-                        Ok(out)
-                    })
-                    .collect::<Result<_>>()?;
-                let mut codebook = Vec::new();
-                code.write_codebook(&mut codebook);
-                (blocks, codebook)
+            let levels = |p: &Predicted<T>| p.predictor != PredictorKind::Lorenzo;
+            let code = match hist {
+                None => StreamCode::Context,
+                Some(h) if !few_outliers => StreamCode::Huffman(HuffmanEncoder::from_histogram(&h)),
+                Some(h) if h.entropy_bits() < CONTEXT_CODER_MAX_BITS => StreamCode::Context,
+                Some(h) => {
+                    let huffman = HuffmanEncoder::from_histogram(&h);
+                    if values.len() < TABLED_MIN_VALUES {
+                        StreamCode::Huffman(huffman)
+                    } else {
+                        let counts = predicted
+                            .par_iter()
+                            .enumerate()
+                            .map(|(b, p)| TokenCounts::of_block(grid.block(b).extent, levels(p), p.residuals))
+                            .collect::<Vec<_>>()
+                            .into_iter()
+                            .fold(TokenCounts::default(), TokenCounts::merge);
+                        let tables = ContextTables::from_counts(&counts);
+                        // both estimates count their codebooks; zstd's gain on Huffman codes of
+                        // residuals this large is small and left out
+                        if tables.coded_bits(&counts) < huffman.coded_bits(&h) {
+                            StreamCode::Tabled(tables)
+                        } else {
+                            StreamCode::Huffman(huffman)
+                        }
+                    }
+                }
             };
+            let blocks = predicted.par_iter().enumerate().map(|(b, p)| {
+                let extent = grid.block(b).extent;
+                let mut out = Vec::with_capacity(p.residuals.len() / 4);
+                match &code {
+                    StreamCode::Context => {
+                        out.push(BlockCoder::Context as u8);
+                        let coder = ContextCoder::for_block(extent, p.predictor as u8, FORMAT_VERSION);
+                        block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
+                    }
+                    StreamCode::Tabled(tables) => {
+                        out.push(BlockCoder::Tabled as u8);
+                        let coder = TabledCoder::for_block(tables, extent, p.predictor as u8);
+                        block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
+                    }
+                    StreamCode::Huffman(huffman) => {
+                        out.push(BlockCoder::HuffmanZstd as u8);
+                        let mut payload = Vec::with_capacity(p.residuals.len() / 2);
+                        block::write_payload(p.predictor, &p.outliers, huffman, p.residuals, &mut payload);
+                        zstd.compress(&payload, &mut out)?;
+                    }
+                }
+                Ok(out)
+            });
+            let blocks = blocks.collect::<Result<_>>()?;
+            let mut codebook = Vec::new();
+            match code {
+                StreamCode::Context => {}
+                StreamCode::Tabled(tables) => Codebook::Tables(tables).write(&mut codebook),
+                StreamCode::Huffman(huffman) => Codebook::Huffman(huffman).write(&mut codebook),
+            }
             Ok(Compressed { n_outliers: n_outliers as u64, blocks, codebook })
         }
         Encoding::Labels => Err(Error::invalid("the labels encoding codes class ids, not a float field")),
@@ -368,6 +417,7 @@ fn decode_codes<T: Element>(
         coder = match stored.first() {
             Some(0) => BlockCoder::HuffmanZstd,
             Some(1) => BlockCoder::Context,
+            Some(2) if version >= 6 => BlockCoder::Tabled,
             Some(&c) => {
                 return Err(Error::corrupt(
                     "block coder",
@@ -386,18 +436,33 @@ fn decode_codes<T: Element>(
             let mut r = ByteReader::new(stored, at, "block outliers");
             block::read_payload(&mut r, version, &coder, codes, outliers)?
         }
-        (None, Encoding::Ratio, _) => {
+        (Some(Codebook::Tables(tables)), Encoding::Ratio, BlockCoder::Tabled) => {
+            let coder = TabledCoder::for_block(tables, bx.extent, stored.first().copied().unwrap_or(0));
+            let mut r = ByteReader::new(stored, at, "block outliers");
+            block::read_payload(&mut r, version, &coder, codes, outliers)?
+        }
+        (Some(Codebook::Huffman(_)) | None, Encoding::Ratio, BlockCoder::Tabled) => {
             return Err(Error::corrupt(
                 "block coder",
                 at - 1,
-                format_args!("block {b} is Huffman-coded but the stream has no codebook"),
+                format_args!("block {b} is tabled but the stream's codebook holds no tables"),
+            ))
+        }
+        (Some(Codebook::Tables(_)) | None, Encoding::Ratio, BlockCoder::HuffmanZstd) => {
+            return Err(Error::corrupt(
+                "block coder",
+                at - 1,
+                format_args!("block {b} is Huffman-coded but the stream's codebook holds no Huffman code"),
             ))
         }
         (None, _, _) => {
             let mut r = ByteReader::new(stored, at, "block outliers");
             block::read_payload(&mut r, version, &BitPackEncoder, codes, outliers)?
         }
-        (Some(code), _, _) => {
+        (Some(Codebook::Tables(_)), _, _) => {
+            return Err(Error::corrupt("codebook", 0, "a codebook of tables outside the ratio encoding"))
+        }
+        (Some(Codebook::Huffman(code)), _, _) => {
             let max = max_payload_bytes(volume, std::mem::size_of::<T>());
             let payload = ZstdLossless::default().decompress(stored, max, at)?;
             let mut r = ByteReader::new(&payload, 0, "block outliers");

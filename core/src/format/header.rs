@@ -2,7 +2,7 @@
 
 use super::{ByteReader, FORMAT_VERSION, MAGIC, MAX_BLOCK_VALUES, READABLE_VERSIONS};
 use crate::bound::{BoundMode, ErrorBound};
-use crate::encode::HuffmanEncoder;
+use crate::encode::{ContextTables, HuffmanEncoder};
 use crate::error::{Error, Result};
 use crate::field::{DType, Order, Shape, MAX_DIMS};
 
@@ -113,14 +113,61 @@ pub struct BlockEntry {
 pub struct StreamLayout {
     /// The fixed header.
     pub header: Header,
-    /// The Huffman code (`ratio` encoding only).
-    pub codebook: Option<HuffmanEncoder>,
+    /// The residual code shared by the blocks (`ratio` encoding only).
+    pub codebook: Option<Codebook>,
     /// Codebook size in bytes.
     pub codebook_bytes: usize,
     /// The block table, in block order.
     pub blocks: Vec<BlockEntry>,
     /// Stream offset of the data section.
     pub data_start: usize,
+}
+
+/// A `ratio` stream's codebook section (FORMAT.md section 2): from version 6 a kind byte,
+/// then the Huffman code (kind 0, the only kind before version 6) or the tabled coder's
+/// frequency tables (kind 1).
+#[derive(Debug, Clone)]
+pub enum Codebook {
+    /// The canonical Huffman code of Huffman + zstd blocks.
+    Huffman(HuffmanEncoder),
+    /// The frequency tables of tabled blocks.
+    Tables(ContextTables),
+}
+
+impl Codebook {
+    /// Serialises the codebook of the current format version.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Codebook::Huffman(code) => {
+                out.push(0);
+                code.write_codebook(out);
+            }
+            Codebook::Tables(tables) => {
+                out.push(1);
+                tables.write(out);
+            }
+        }
+    }
+
+    /// Reads the codebook section of a stream of format `version`; it must be consumed
+    /// exactly (version 6 on).
+    pub fn read(r: &mut ByteReader<'_>, version: u16) -> Result<Self> {
+        if version < 6 {
+            return Ok(Codebook::Huffman(HuffmanEncoder::read_codebook(r)?));
+        }
+        let at = r.offset();
+        let codebook = match r.u8()? {
+            0 => Codebook::Huffman(HuffmanEncoder::read_codebook(r)?),
+            1 => Codebook::Tables(ContextTables::read(r)?),
+            k => {
+                return Err(Error::corrupt("codebook", at, format_args!("codebook kind {k} is not defined")))
+            }
+        };
+        if r.remaining() != 0 {
+            return Err(r.error(format_args!("{} trailing bytes after the codebook", r.remaining())));
+        }
+        Ok(codebook)
+    }
 }
 
 /// Block grid size per storage axis.
@@ -402,7 +449,7 @@ impl StreamLayout {
             return Err(Error::corrupt("data", data_start, format_args!("blocks hold {expected_offset} bytes, the stream has {data_len} after the header (truncated or trailing bytes)")));
         }
         let codebook = if encoding == Encoding::Ratio && codebook_bytes > 0 {
-            Some(HuffmanEncoder::read_codebook(&mut ByteReader::new(codebook_raw, codebook_at, "codebook"))?)
+            Some(Codebook::read(&mut ByteReader::new(codebook_raw, codebook_at, "codebook"), version)?)
         } else {
             None
         };

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use plume_core::codec::inspect;
-use plume_core::format::{QuantizerParams, StreamLayout};
+use plume_core::format::{Codebook, QuantizerParams, StreamLayout};
 use plume_core::Order;
 use serde::Serialize;
 
@@ -58,6 +58,8 @@ struct InspectJson<'a> {
     block_dims: Vec<usize>,
     n_blocks: usize,
     codebook_bytes: usize,
+    /// "huffman" or "tables" (`ratio` streams with a codebook), else null.
+    codebook_kind: Option<&'static str>,
     data_start: usize,
     stream_bytes: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,6 +120,7 @@ pub fn run(args: &InspectArgs) -> CliResult<()> {
             block_dims: block_dims(&layout),
             n_blocks: layout.blocks.len(),
             codebook_bytes: layout.codebook_bytes,
+            codebook_kind: codebook_kind(&layout),
             data_start: layout.data_start,
             stream_bytes: stream.len(),
             blocks: args.blocks.then_some(blocks),
@@ -146,7 +149,13 @@ pub fn run(args: &InspectArgs) -> CliResult<()> {
     }
     t.row("block dims", join(&block_dims(&layout), "x"))
         .row("blocks", layout.blocks.len().to_string())
-        .row("codebook", output::bytes(layout.codebook_bytes as u64))
+        .row(
+            "codebook",
+            match codebook_kind(&layout) {
+                Some(kind) => format!("{} ({kind})", output::bytes(layout.codebook_bytes as u64)),
+                None => output::bytes(layout.codebook_bytes as u64),
+            },
+        )
         .row("header", output::bytes(layout.data_start as u64))
         .row("stream", output::bytes(stream.len() as u64));
     t.print();
@@ -158,4 +167,13 @@ pub fn run(args: &InspectArgs) -> CliResult<()> {
         output::emit(&text);
     }
     Ok(())
+}
+
+/// What a `ratio` stream's codebook holds (none: every block context-coded, or another
+/// encoding).
+fn codebook_kind(layout: &StreamLayout) -> Option<&'static str> {
+    layout.codebook.as_ref().map(|c| match c {
+        Codebook::Huffman(_) => "huffman",
+        Codebook::Tables(_) => "tables",
+    })
 }

@@ -1,0 +1,352 @@
+//! A static-model rANS coder and a raw bit stream (FORMAT.md section 6, "Tabled
+//! residuals"), the two halves of the tabled residual coder ([`super::tabled`]).
+//!
+//! rANS (range asymmetric numeral systems, Duda 2013) with a 32-bit state renormalised in
+//! 16-bit words: the state `x` lies in `[L, 2^16 L)` with `L = 2^16`; a symbol of frequency
+//! `freq` and cumulative frequency `start` (out of `2^SCALE_BITS`) is coded by
+//! `x -> (x / freq) 2^SCALE_BITS + x mod freq + start`, after shifting out the low word
+//! when `x >= (L >> SCALE_BITS) 2^16 freq` (once at most). The encoder runs over the
+//! symbols in reverse and the decoder forward: the stored bytes start with the final state
+//! (4 bytes, little-endian), then the shifted-out words (little-endian) in the order the
+//! decoder reads them. Decoding all symbols must end in the initial state `L` with every
+//! byte consumed.
+//!
+//! The bit stream holds values of up to 32 bits, least significant bit first, in bytes
+//! filled from their least significant bit; the last byte is padded with zeros.
+//!
+//! Decoders never panic and never read past their input: a missing byte reads as 0 and is
+//! reported by `finish` with the byte offset.
+
+/// Frequencies are in units of `2^-SCALE_BITS`; a context's frequencies sum to this scale.
+pub const SCALE_BITS: u32 = 11;
+/// The frequency total `2^SCALE_BITS`.
+pub const SCALE: u32 = 1 << SCALE_BITS;
+/// The lower end of the state interval.
+const L: u32 = 1 << 16;
+
+/// Encodes symbols, given in reverse order, into bytes.
+#[derive(Debug)]
+pub struct RansEncoder {
+    state: u32,
+    /// The shifted-out bytes in the order they were produced (reversed by `finish`).
+    bytes: Vec<u8>,
+}
+
+impl RansEncoder {
+    /// An encoder in the initial state, with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        RansEncoder { state: L, bytes: Vec::with_capacity(capacity) }
+    }
+
+    /// Codes one symbol of frequency `freq` (>= 1) starting at `start` (`start + freq <=
+    /// SCALE`). Symbols must be given last first.
+    #[inline(always)]
+    pub fn put(&mut self, start: u32, freq: u32) {
+        debug_assert!(freq >= 1 && start + freq <= SCALE);
+        // 2^32 for freq = SCALE: u64
+        let x_max = u64::from((L >> SCALE_BITS) << 16) * u64::from(freq);
+        let mut x = self.state;
+        if u64::from(x) >= x_max {
+            // reversed with the rest by `finish`: high byte first here
+            self.bytes.extend_from_slice(&[(x >> 8) as u8, x as u8]);
+            x >>= 16;
+        }
+        self.state = ((x / freq) << SCALE_BITS) + x % freq + start;
+    }
+
+    /// Appends the coded bytes (final state first) to `out`.
+    pub fn finish(mut self, out: &mut Vec<u8>) {
+        // pushed most significant first, so that the reversal leaves them little-endian
+        self.bytes.extend_from_slice(&self.state.to_be_bytes());
+        self.bytes.reverse();
+        out.extend_from_slice(&self.bytes);
+    }
+}
+
+/// Decodes symbols from bytes written by [`RansEncoder`].
+#[derive(Debug)]
+pub struct RansDecoder<'a> {
+    data: &'a [u8],
+    pos: usize,
+    state: u32,
+    overrun: bool,
+}
+
+impl<'a> RansDecoder<'a> {
+    /// A decoder over `data`, reading the final state from its first 4 bytes.
+    pub fn new(data: &'a [u8]) -> Self {
+        let mut d = RansDecoder { data, pos: 0, state: 0, overrun: false };
+        for k in 0..4 {
+            d.state |= u32::from(d.next_byte()) << (8 * k);
+        }
+        d
+    }
+
+    #[inline(always)]
+    fn next_byte(&mut self) -> u8 {
+        match self.data.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                b
+            }
+            None => {
+                self.overrun = true;
+                0
+            }
+        }
+    }
+
+    /// The slot `x mod SCALE` of the next symbol: the caller finds the symbol whose
+    /// `[start, start + freq)` holds it and calls [`advance`](Self::advance).
+    #[inline(always)]
+    pub fn slot(&self) -> u32 {
+        self.state & (SCALE - 1)
+    }
+
+    /// Removes the symbol `(start, freq)` found from [`slot`](Self::slot).
+    #[inline(always)]
+    pub fn advance(&mut self, start: u32, freq: u32) {
+        let x = freq * (self.state >> SCALE_BITS) + self.slot() - start;
+        // x >= L >> SCALE_BITS now, so one word brings it back to [L, 2^16 L). Branch-free
+        // (the branch is a coin flip at high entropy): the word is always peeked.
+        let take = x < L;
+        let word = match self.data.get(self.pos..self.pos + 2) {
+            Some(w) => u32::from(u16::from_le_bytes([w[0], w[1]])),
+            None => 0,
+        };
+        self.state = if take { (x << 16) | word } else { x };
+        self.pos += 2 * usize::from(take);
+    }
+
+    /// Checks the end: every byte there and consumed, and the initial state reached.
+    /// Errors give the offset (from the start of the data) and what went wrong.
+    pub fn finish(self) -> Result<(), (usize, String)> {
+        if self.overrun || self.pos > self.data.len() {
+            return Err((
+                self.data.len(),
+                format!("rANS: truncated ({} bytes, more needed)", self.data.len()),
+            ));
+        }
+        if self.pos != self.data.len() {
+            return Err((self.pos, format!("rANS: {} trailing bytes", self.data.len() - self.pos)));
+        }
+        if self.state != L {
+            return Err((self.pos, format!("rANS: final state {:#x}, must be {L:#x}", self.state)));
+        }
+        Ok(())
+    }
+}
+
+/// Writes values of up to 32 bits, least significant bit first.
+#[derive(Debug, Default)]
+pub struct BitWriter {
+    bytes: Vec<u8>,
+    acc: u64,
+    n: u32,
+}
+
+impl BitWriter {
+    /// A writer with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        BitWriter { bytes: Vec::with_capacity(capacity), acc: 0, n: 0 }
+    }
+
+    /// Appends the `n_bits` (<= 32) low bits of `value` (higher bits must be 0).
+    #[inline(always)]
+    pub fn put(&mut self, value: u32, n_bits: u32) {
+        debug_assert!(n_bits <= 32 && u64::from(value) >> n_bits == 0);
+        self.acc |= u64::from(value) << self.n;
+        self.n += n_bits;
+        if self.n >= 32 {
+            self.bytes.extend_from_slice(&(self.acc as u32).to_le_bytes());
+            self.acc >>= 32;
+            self.n -= 32;
+        }
+    }
+
+    /// Appends the bytes written (the last one zero-padded) to `out`.
+    pub fn finish(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.bytes);
+        out.extend_from_slice(&self.acc.to_le_bytes()[..self.n.div_ceil(8) as usize]);
+    }
+}
+
+/// Reads what [`BitWriter`] wrote.
+#[derive(Debug)]
+pub struct BitReader<'a> {
+    data: &'a [u8],
+    /// Next byte of `data` to load.
+    pos: usize,
+    acc: u64,
+    n: u32,
+    /// Bits read past the end of `data`.
+    overrun: bool,
+}
+
+impl<'a> BitReader<'a> {
+    /// A reader over `data`.
+    pub fn new(data: &'a [u8]) -> Self {
+        BitReader { data, pos: 0, acc: 0, n: 0, overrun: false }
+    }
+
+    /// Reads `n_bits` (<= 32) bits.
+    #[inline(always)]
+    pub fn get(&mut self, n_bits: u32) -> u32 {
+        if self.n < n_bits {
+            self.refill(n_bits);
+        }
+        let v = (self.acc & ((1u64 << n_bits) - 1)) as u32;
+        self.acc >>= n_bits;
+        self.n -= n_bits;
+        v
+    }
+
+    /// Loads 4 bytes, or the last ones; if fewer than `need` bits are then held the data
+    /// has ended: it marks an overrun and the missing bits read as 0.
+    #[inline(never)]
+    fn refill(&mut self, need: u32) {
+        if let Some(b) = self.data.get(self.pos..self.pos + 4) {
+            self.acc |= u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])) << self.n;
+            self.n += 32;
+            self.pos += 4;
+            return;
+        }
+        while self.n <= 56 && self.pos < self.data.len() {
+            self.acc |= u64::from(self.data[self.pos]) << self.n;
+            self.n += 8;
+            self.pos += 1;
+        }
+        if self.n < need {
+            self.overrun = true;
+            self.n = need;
+        }
+    }
+
+    /// Checks the end: no bit was read past the data, every byte was loaded and the
+    /// bits left over are the last byte's zero padding (fewer than 8).
+    pub fn finish(self) -> Result<(), (usize, String)> {
+        if self.overrun {
+            return Err((
+                self.data.len(),
+                format!("bit stream: truncated ({} bytes, more needed)", self.data.len()),
+            ));
+        }
+        if self.pos != self.data.len() || self.n >= 8 {
+            let unread = self.data.len() - self.pos + self.n as usize / 8;
+            return Err((self.data.len() - unread, format!("bit stream: {unread} trailing bytes")));
+        }
+        if self.acc != 0 {
+            return Err((self.data.len().saturating_sub(1), "bit stream: nonzero padding bits".to_string()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rng(seed: u64) -> impl FnMut() -> u64 {
+        let mut s = seed.max(1);
+        move || {
+            s ^= s >> 12;
+            s ^= s << 25;
+            s ^= s >> 27;
+            s.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+    }
+
+    /// Symbols of a skewed 4-symbol alphabet round-trip and cost about their entropy.
+    #[test]
+    fn rans_round_trip_costs_the_entropy() {
+        // 3000, 800, 200 and 96 out of 4096, at the coder's scale
+        let freqs = [3000 * SCALE / 4096, 800 * SCALE / 4096, 200 * SCALE / 4096, 96 * SCALE / 4096];
+        let starts = [0, freqs[0], freqs[0] + freqs[1], freqs[0] + freqs[1] + freqs[2]];
+        assert_eq!(starts[3] + freqs[3], SCALE);
+        let mut next = rng(7);
+        let symbols: Vec<usize> = (0..100_000)
+            .map(|_| {
+                let s = (next() % u64::from(SCALE)) as u32;
+                starts.iter().rposition(|&st| st <= s).unwrap()
+            })
+            .collect();
+        let mut enc = RansEncoder::with_capacity(0);
+        for &s in symbols.iter().rev() {
+            enc.put(starts[s], freqs[s]);
+        }
+        let mut out = Vec::new();
+        enc.finish(&mut out);
+        let entropy: f64 =
+            freqs.iter().map(|&f| f as f64 / SCALE as f64 * (SCALE as f64 / f as f64).log2()).sum();
+        let bits = out.len() as f64 * 8.0 / symbols.len() as f64;
+        assert!((bits - entropy).abs() < 0.02, "{bits} bits/symbol, entropy {entropy}");
+        let mut dec = RansDecoder::new(&out);
+        for &s in &symbols {
+            let slot = dec.slot();
+            let d = starts.iter().rposition(|&st| st <= slot).unwrap();
+            assert_eq!(d, s);
+            dec.advance(starts[d], freqs[d]);
+        }
+        dec.finish().expect("clean end");
+    }
+
+    #[test]
+    fn rans_truncation_and_trailing_bytes_are_reported() {
+        let mut enc = RansEncoder::with_capacity(0);
+        for i in 0..1000u32 {
+            enc.put((i % 2) * SCALE / 2, SCALE / 2);
+        }
+        let mut out = Vec::new();
+        enc.finish(&mut out);
+        let decode = |data: &[u8]| {
+            let mut dec = RansDecoder::new(data);
+            for _ in 0..1000 {
+                let start = dec.slot() / (SCALE / 2) * (SCALE / 2);
+                dec.advance(start, SCALE / 2);
+            }
+            dec.finish()
+        };
+        assert!(decode(&out).is_ok());
+        let err = decode(&out[..out.len() - 3]).unwrap_err();
+        assert!(err.1.contains("truncated"), "{err:?}");
+        let mut longer = out.clone();
+        longer.push(0);
+        assert!(decode(&longer).unwrap_err().1.contains("trailing"));
+    }
+
+    #[test]
+    fn bits_round_trip_and_check_their_end() {
+        let mut next = rng(3);
+        let items: Vec<(u32, u32)> = (0..5000)
+            .map(|_| {
+                let n = (next() % 33) as u32;
+                let v = if n == 0 { 0 } else { (next() as u32) >> (32 - n) };
+                (v, n)
+            })
+            .collect();
+        let mut w = BitWriter::with_capacity(0);
+        for &(v, n) in &items {
+            w.put(v, n);
+        }
+        let mut out = Vec::new();
+        w.finish(&mut out);
+        let total: u32 = items.iter().map(|i| i.1).sum();
+        assert_eq!(out.len(), total.div_ceil(8) as usize);
+        let mut r = BitReader::new(&out);
+        for &(v, n) in &items {
+            assert_eq!(r.get(n), v);
+        }
+        r.finish().expect("clean end");
+
+        let mut r = BitReader::new(&out[..out.len() - 1]);
+        for &(_, n) in &items {
+            r.get(n);
+        }
+        assert!(r.finish().unwrap_err().1.contains("truncated"));
+        let mut r = BitReader::new(&out);
+        for &(_, n) in &items[..items.len() - 200] {
+            r.get(n);
+        }
+        assert!(r.finish().unwrap_err().1.contains("trailing"));
+    }
+}
