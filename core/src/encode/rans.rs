@@ -1,15 +1,16 @@
 //! A static-model rANS coder and a raw bit stream (FORMAT.md section 6, "Tabled
 //! residuals"), the two halves of the tabled residual coder ([`super::tabled`]).
 //!
-//! rANS (range asymmetric numeral systems, Duda 2013) with a 32-bit state renormalised in
-//! 16-bit words: the state `x` lies in `[L, 2^16 L)` with `L = 2^16`; a symbol of frequency
+//! rANS (range asymmetric numeral systems, Duda 2013) with a 31-bit state renormalised in
+//! 16-bit words: the state `x` lies in `[L, 2^16 L)` with `L = 2^15`; a symbol of frequency
 //! `freq` and cumulative frequency `start` (out of `2^SCALE_BITS`) is coded by
 //! `x -> (x / freq) 2^SCALE_BITS + x mod freq + start`, after shifting out the low word
 //! when `x >= (L >> SCALE_BITS) 2^16 freq` (once at most). The encoder runs over the
 //! symbols in reverse and the decoder forward: the stored bytes start with the final state
 //! (4 bytes, little-endian), then the shifted-out words (little-endian) in the order the
 //! decoder reads them. Decoding all symbols must end in the initial state `L` with every
-//! byte consumed.
+//! byte consumed. The encoder divides by multiplying with a reciprocal ([`RansSymbol`],
+//! exact for states below 2^31: Giesen's `rans_byte.h`).
 //!
 //! The bit stream holds values of up to 32 bits, least significant bit first, in bytes
 //! filled from their least significant bit; the last byte is padded with zeros.
@@ -22,7 +23,34 @@ pub const SCALE_BITS: u32 = 11;
 /// The frequency total `2^SCALE_BITS`.
 pub const SCALE: u32 = 1 << SCALE_BITS;
 /// The lower end of the state interval.
-const L: u32 = 1 << 16;
+const L: u32 = 1 << 15;
+
+/// A symbol prepared for the encoder: the division by its frequency as a multiplication.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RansSymbol {
+    x_max: u32,
+    rcp_freq: u32,
+    rcp_shift: u32,
+    bias: u32,
+    cmpl_freq: u32,
+}
+
+impl RansSymbol {
+    /// The symbol `[start, start + freq)` (`freq >= 1`, `start + freq <= SCALE`).
+    pub fn new(start: u32, freq: u32) -> Self {
+        debug_assert!(freq >= 1 && start + freq <= SCALE);
+        let x_max = ((L >> SCALE_BITS) << 16) * freq;
+        let cmpl_freq = SCALE - freq;
+        if freq < 2 {
+            // x / 1 = x: q = x (rcp 2^32 - 1 gives x - 1 for x >= 1, the bias makes up)
+            RansSymbol { x_max, rcp_freq: u32::MAX, rcp_shift: 0, bias: start + SCALE - 1, cmpl_freq }
+        } else {
+            let shift = 32 - (freq - 1).leading_zeros();
+            let rcp_freq = (((1u64 << (shift + 31)) + u64::from(freq) - 1) / u64::from(freq)) as u32;
+            RansSymbol { x_max, rcp_freq, rcp_shift: shift - 1, bias: start, cmpl_freq }
+        }
+    }
+}
 
 /// Encodes symbols, given in reverse order, into bytes.
 #[derive(Debug)]
@@ -38,20 +66,18 @@ impl RansEncoder {
         RansEncoder { state: L, bytes: Vec::with_capacity(capacity) }
     }
 
-    /// Codes one symbol of frequency `freq` (>= 1) starting at `start` (`start + freq <=
-    /// SCALE`). Symbols must be given last first.
+    /// Codes one symbol. Symbols must be given last first.
     #[inline(always)]
-    pub fn put(&mut self, start: u32, freq: u32) {
-        debug_assert!(freq >= 1 && start + freq <= SCALE);
-        // 2^32 for freq = SCALE: u64
-        let x_max = u64::from((L >> SCALE_BITS) << 16) * u64::from(freq);
+    pub fn put(&mut self, sym: &RansSymbol) {
         let mut x = self.state;
-        if u64::from(x) >= x_max {
+        if x >= sym.x_max {
             // reversed with the rest by `finish`: high byte first here
             self.bytes.extend_from_slice(&[(x >> 8) as u8, x as u8]);
             x >>= 16;
         }
-        self.state = ((x / freq) << SCALE_BITS) + x % freq + start;
+        // x / freq for x < 2^31, then x + start + (x / freq) (SCALE - freq)
+        let q = ((u64::from(x) * u64::from(sym.rcp_freq)) >> 32) as u32 >> sym.rcp_shift;
+        self.state = x + sym.bias + q * sym.cmpl_freq;
     }
 
     /// Appends the coded bytes (final state first) to `out`.
@@ -272,7 +298,7 @@ mod tests {
             .collect();
         let mut enc = RansEncoder::with_capacity(0);
         for &s in symbols.iter().rev() {
-            enc.put(starts[s], freqs[s]);
+            enc.put(&RansSymbol::new(starts[s], freqs[s]));
         }
         let mut out = Vec::new();
         enc.finish(&mut out);
@@ -290,11 +316,26 @@ mod tests {
         dec.finish().expect("clean end");
     }
 
+    /// The reciprocal gives the encoder the exact quotient for every frequency and state.
+    #[test]
+    fn reciprocal_division_is_exact() {
+        let mut next = rng(11);
+        for freq in 1..=SCALE {
+            let sym = RansSymbol::new(0, freq);
+            let states = [L, 2 * L - 1, sym.x_max - 1, (next() as u32) % sym.x_max.max(L + 1)];
+            for x in states.into_iter().filter(|&x| x >= L && x < sym.x_max) {
+                let q = ((u64::from(x) * u64::from(sym.rcp_freq)) >> 32) as u32 >> sym.rcp_shift;
+                let coded = x + sym.bias + q * sym.cmpl_freq;
+                assert_eq!(coded, ((x / freq) << SCALE_BITS) + x % freq, "freq {freq}, x {x}");
+            }
+        }
+    }
+
     #[test]
     fn rans_truncation_and_trailing_bytes_are_reported() {
         let mut enc = RansEncoder::with_capacity(0);
         for i in 0..1000u32 {
-            enc.put((i % 2) * SCALE / 2, SCALE / 2);
+            enc.put(&RansSymbol::new((i % 2) * SCALE / 2, SCALE / 2));
         }
         let mut out = Vec::new();
         enc.finish(&mut out);

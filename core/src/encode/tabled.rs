@@ -23,7 +23,7 @@
 //! of one binary decision per bit: core/benches/README.md measures both.
 
 use super::context::{log_activity, walk, LEVELS, LOG_ACTIVITIES, LOG_NEIGHBOUR_CAP};
-use super::rans::{BitReader, BitWriter, RansDecoder, RansEncoder, SCALE, SCALE_BITS};
+use super::rans::{BitReader, BitWriter, RansDecoder, RansEncoder, RansSymbol, SCALE, SCALE_BITS};
 use super::ResidualEncoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::ByteReader;
@@ -84,12 +84,18 @@ impl Default for TokenCounts {
 }
 
 impl TokenCounts {
-    /// The counts of one block's residuals (`extent` and `levels` as for its coder).
-    pub fn of_block(extent: [usize; 4], levels: bool, residuals: &[i32]) -> Self {
+    /// The counts of one block's residuals (`extent` and `levels` as for its coder); each
+    /// residual's context and token, `context << 8 | token`, replace `symbols` (for
+    /// [`TabledCoder::symbols`]).
+    pub fn of_block(extent: [usize; 4], levels: bool, residuals: &[i32], symbols: &mut Vec<u16>) -> Self {
         let mut counts = TokenCounts::default();
+        symbols.clear();
+        symbols.reserve(residuals.len());
         let mut copy = residuals.to_vec();
         walk(extent, levels, LOG_NEIGHBOUR_CAP, log_activity, &mut copy, |v, i, ctx| {
-            counts.0[ctx][token(v[i]).0] += 1;
+            let t = token(v[i]).0;
+            counts.0[ctx][t] += 1;
+            symbols.push((ctx << 8 | t) as u16);
         });
         counts
     }
@@ -115,6 +121,8 @@ pub struct ContextTables {
     entry: Box<[[u32; TOKENS + 1]; CONTEXTS]>,
     /// Per context: the token of each slot.
     lookup: Box<[[u8; SCALE as usize]; CONTEXTS]>,
+    /// Per context and token: the encoder's form (default where the frequency is 0).
+    symbol: Box<[[RansSymbol; TOKENS]; CONTEXTS]>,
 }
 
 impl std::fmt::Debug for ContextTables {
@@ -168,18 +176,22 @@ impl ContextTables {
     fn from_freq(freq: Box<[[u16; TOKENS]; CONTEXTS]>) -> Self {
         let mut entry = Box::new([[0u32; TOKENS + 1]; CONTEXTS]);
         let mut lookup = Box::new([[NO_TOKEN; SCALE as usize]; CONTEXTS]);
+        let mut symbol = Box::new([[RansSymbol::default(); TOKENS]; CONTEXTS]);
         for ctx in 0..CONTEXTS {
             let mut start = 0u32;
             for t in 0..TOKENS {
                 let f = u32::from(freq[ctx][t]);
                 entry[ctx][t] = start | f << 16;
                 lookup[ctx][start as usize..(start + f) as usize].fill(t as u8);
+                if f > 0 {
+                    symbol[ctx][t] = RansSymbol::new(start, f);
+                }
                 start += f;
             }
             // a context without a table: every slot is the marker, which changes nothing
             entry[ctx][TOKENS] = SCALE << 16;
         }
-        ContextTables { freq, entry, lookup }
+        ContextTables { freq, entry, lookup, symbol }
     }
 
     /// The bits the tokens counted in `counts` take with these tables (to within the
@@ -278,13 +290,21 @@ pub struct TabledCoder<'a> {
     pub extent: [usize; 4],
     /// Whether the level context applies (interpolation predictors).
     pub levels: bool,
+    /// The block's contexts and tokens as [`TokenCounts::of_block`] gave them, if at hand
+    /// (the encoder then skips the context walk).
+    pub symbols: Option<&'a [u16]>,
 }
 
 impl<'a> TabledCoder<'a> {
     /// The coder of a block of `extent` whose payload's predictor byte is `predictor`
     /// (levels unless Lorenzo, as for [`super::ContextCoder::for_block`]).
     pub fn for_block(tables: &'a ContextTables, extent: [usize; 4], predictor: u8) -> Self {
-        TabledCoder { tables, extent, levels: predictor != crate::predict::PredictorKind::Lorenzo as u8 }
+        TabledCoder {
+            tables,
+            extent,
+            levels: predictor != crate::predict::PredictorKind::Lorenzo as u8,
+            symbols: None,
+        }
     }
 }
 
@@ -292,17 +312,24 @@ impl ResidualEncoder for TabledCoder<'_> {
     /// `u32 n_rans`, the rANS bytes, `u32 n_bits`, the bit stream's bytes. Every token
     /// must have a nonzero frequency in its context (the tables come from these residuals).
     fn encode(&self, residuals: &[i32], out: &mut Vec<u8>) {
-        let mut symbols = Vec::with_capacity(residuals.len());
+        let mut walked = Vec::new();
+        let symbols = match self.symbols {
+            Some(s) => s,
+            None => {
+                TokenCounts::of_block(self.extent, self.levels, residuals, &mut walked);
+                &walked
+            }
+        };
+        debug_assert_eq!(symbols.len(), residuals.len());
         let mut bits = BitWriter::with_capacity(residuals.len() / 2);
-        let mut copy = residuals.to_vec();
-        walk(self.extent, self.levels, LOG_NEIGHBOUR_CAP, log_activity, &mut copy, |v, i, ctx| {
-            let (t, raw, n_raw) = token(v[i]);
-            symbols.push(self.tables.entry[ctx][t]);
+        for &r in residuals {
+            let (_, raw, n_raw) = token(r);
             bits.put(raw, n_raw);
-        });
+        }
         let mut rans = RansEncoder::with_capacity(residuals.len() / 2);
-        for &e in symbols.iter().rev() {
-            rans.put(e & 0xFFFF, e >> 16);
+        for &s in symbols.iter().rev() {
+            let sym = &self.tables.symbol[usize::from(s >> 8)][usize::from(s & 0xFF)];
+            rans.put(sym);
         }
         let mut coded = Vec::new();
         rans.finish(&mut coded);
@@ -410,12 +437,13 @@ mod tests {
     }
 
     fn round_trip(residuals: &[i32], extent: [usize; 4], levels: bool) -> Vec<u8> {
-        let tables = ContextTables::from_counts(&TokenCounts::of_block(extent, levels, residuals));
+        let tables =
+            ContextTables::from_counts(&TokenCounts::of_block(extent, levels, residuals, &mut Vec::new()));
         let mut table_bytes = Vec::new();
         tables.write(&mut table_bytes);
         let tables =
             ContextTables::read(&mut ByteReader::new(&table_bytes, 0, "tables")).expect("tables read");
-        let coder = TabledCoder { tables: &tables, extent, levels };
+        let coder = TabledCoder { tables: &tables, extent, levels, symbols: None };
         let mut out = Vec::new();
         coder.encode(residuals, &mut out);
         let mut back = vec![7; residuals.len()];
@@ -440,7 +468,7 @@ mod tests {
         let mut v: Vec<i32> = (0..n).map(|_| (next() % 7) as i32 - 3).collect();
         round_trip(&v, extent, true);
         for (k, x) in v.iter_mut().enumerate().step_by(37) {
-            *x = ((next() as i32) >> (k % 31)).max(i32::MIN);
+            *x = (next() as i32) >> (k % 31);
         }
         v[5] = i32::MIN;
         v[6] = i32::MAX;
@@ -474,17 +502,17 @@ mod tests {
         // a payload decoded with tables that lack its context
         let extent = [1, 1, 1, 64];
         let v: Vec<i32> = (0..64).map(|i| i % 5).collect();
-        let tables = ContextTables::from_counts(&TokenCounts::of_block(extent, false, &v));
+        let tables = ContextTables::from_counts(&TokenCounts::of_block(extent, false, &v, &mut Vec::new()));
         let mut out = Vec::new();
-        TabledCoder { tables: &tables, extent, levels: false }.encode(&v, &mut out);
+        TabledCoder { tables: &tables, extent, levels: false, symbols: None }.encode(&v, &mut out);
         let empty = ContextTables::from_counts(&TokenCounts::default());
         let mut back = vec![0; 64];
-        let err = TabledCoder { tables: &empty, extent, levels: false }
+        let err = TabledCoder { tables: &empty, extent, levels: false, symbols: None }
             .decode(&mut ByteReader::new(&out, 0, "test"), &mut back)
             .unwrap_err();
         assert!(err.message().contains("no table"), "{}", err.message());
         // truncated
-        let err = TabledCoder { tables: &tables, extent, levels: false }
+        let err = TabledCoder { tables: &tables, extent, levels: false, symbols: None }
             .decode(&mut ByteReader::new(&out[..out.len() - 1], 0, "test"), &mut back)
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::CorruptStream);

@@ -148,7 +148,9 @@ enum BlockCoder {
     Tabled = 2,
 }
 
-/// The residual code a `ratio` stream's blocks share.
+/// The residual code a `ratio` stream's blocks share (one per stream: the variants' sizes
+/// do not matter).
+#[allow(clippy::large_enum_variant)]
 enum StreamCode {
     /// Every block context-coded, nothing shared.
     Context,
@@ -260,6 +262,8 @@ fn compress_with<T: Element, Q: Quantizer>(
                     .fold(Histogram::default(), Histogram::merge)
             });
             let levels = |p: &Predicted<T>| p.predictor != PredictorKind::Lorenzo;
+            // the tabled coder's contexts and tokens per block, from its counting pass
+            let mut block_symbols: Vec<Vec<u16>> = Vec::new();
             let code = match hist {
                 None => StreamCode::Context,
                 Some(h) if !few_outliers => StreamCode::Huffman(HuffmanEncoder::from_histogram(&h)),
@@ -269,17 +273,21 @@ fn compress_with<T: Element, Q: Quantizer>(
                     if values.len() < TABLED_MIN_VALUES {
                         StreamCode::Huffman(huffman)
                     } else {
-                        let counts = predicted
+                        let (counts, symbols): (Vec<TokenCounts>, Vec<Vec<u16>>) = predicted
                             .par_iter()
                             .enumerate()
-                            .map(|(b, p)| TokenCounts::of_block(grid.block(b).extent, levels(p), p.residuals))
-                            .collect::<Vec<_>>()
-                            .into_iter()
-                            .fold(TokenCounts::default(), TokenCounts::merge);
+                            .map(|(b, p)| {
+                                let mut symbols = Vec::new();
+                                let extent = grid.block(b).extent;
+                                (TokenCounts::of_block(extent, levels(p), p.residuals, &mut symbols), symbols)
+                            })
+                            .unzip();
+                        let counts = counts.into_iter().fold(TokenCounts::default(), TokenCounts::merge);
                         let tables = ContextTables::from_counts(&counts);
                         // both estimates count their codebooks; zstd's gain on Huffman codes of
                         // residuals this large is small and left out
                         if tables.coded_bits(&counts) < huffman.coded_bits(&h) {
+                            block_symbols = symbols;
                             StreamCode::Tabled(tables)
                         } else {
                             StreamCode::Huffman(huffman)
@@ -298,7 +306,8 @@ fn compress_with<T: Element, Q: Quantizer>(
                     }
                     StreamCode::Tabled(tables) => {
                         out.push(BlockCoder::Tabled as u8);
-                        let coder = TabledCoder::for_block(tables, extent, p.predictor as u8);
+                        let mut coder = TabledCoder::for_block(tables, extent, p.predictor as u8);
+                        coder.symbols = Some(&block_symbols[b]);
                         block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
                     }
                     StreamCode::Huffman(huffman) => {

@@ -126,6 +126,8 @@ pub struct StreamLayout {
 /// A `ratio` stream's codebook section (FORMAT.md section 2): from version 6 a kind byte,
 /// then the Huffman code (kind 0, the only kind before version 6) or the tabled coder's
 /// frequency tables (kind 1).
+// one per stream: the variants' sizes do not matter
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Codebook {
     /// The canonical Huffman code of Huffman + zstd blocks.
