@@ -160,8 +160,13 @@ enum StreamCode {
     Huffman(HuffmanEncoder),
 }
 
-/// Streams of at least this many values may take the tabled coder: its tables (0.2-2 KiB)
-/// would cost too much in smaller ones.
+/// Point-wise relative (log quantizer) streams of at least this many values may take the
+/// tabled coder; its tables (0.2-2 KiB) would cost too much in smaller ones. What it buys
+/// and costs where it is chosen (core/benches/README.md, "Format 6"): 5-13% smaller streams
+/// than Huffman + zstd (PW_REL 1%; rel 1e-3 and 1e-4), decoded at 40-50% of Huffman +
+/// zstd's speed, because every token's context depends on the residual before it. That is
+/// taken for PW_REL, where ratio is what falls short against SZ2; ABS and REL streams keep
+/// Huffman + zstd, which keeps their decoding ahead of SZ3's.
 const TABLED_MIN_VALUES: usize = 1 << 15;
 
 /// A `ratio` stream's residuals are coded (format 6):
@@ -170,10 +175,8 @@ const TABLED_MIN_VALUES: usize = 1 << 15;
 ///   (bits per value): it gains most over Huffman + zstd where that cannot go below one bit
 ///   per residual (9-33% more ratio at rel 1e-2), for about half the decoding speed
 ///   (core/benches/README.md);
-/// - else, in streams of [`TABLED_MIN_VALUES`] or more, with the tabled coder if its size
-///   estimate is below Huffman's (tables and codebook included): 5-10% smaller than
-///   Huffman + zstd at PW_REL 1%, decoded at about 2/3 of its speed, where the adaptive
-///   coder's bit-by-bit decisions would make it 3-5 times slower;
+/// - else, in point-wise relative streams of [`TABLED_MIN_VALUES`] or more, with the tabled
+///   coder if its size estimate is below Huffman's (tables and codebook included);
 /// - else with Huffman + zstd.
 const CONTEXT_CODER_MAX_BITS: f64 = 4.0;
 /// ... and below this share of outliers: a context-coded block stores its outlier indices
@@ -270,7 +273,8 @@ fn compress_with<T: Element, Q: Quantizer>(
                 Some(h) if h.entropy_bits() < CONTEXT_CODER_MAX_BITS => StreamCode::Context,
                 Some(h) => {
                     let huffman = HuffmanEncoder::from_histogram(&h);
-                    if values.len() < TABLED_MIN_VALUES {
+                    // the tabled coder: point-wise relative streams only (see TABLED_MIN_VALUES)
+                    if values.len() < TABLED_MIN_VALUES || quantizer.as_linear().is_some() {
                         StreamCode::Huffman(huffman)
                     } else {
                         let (counts, symbols): (Vec<TokenCounts>, Vec<Vec<u16>>) = predicted
