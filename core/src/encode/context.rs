@@ -28,8 +28,8 @@ use super::ResidualEncoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::ByteReader;
 
-/// Activity classes of the linear activity (every version) and of the log-scale one
-/// (version 6 on, counted blocks).
+/// Activity classes of the linear activity and of the log-scale one (format 6: block
+/// coder 3, and the tabled coder).
 const ACTIVITIES: usize = 8;
 pub(crate) const LOG_ACTIVITIES: usize = 16;
 pub(crate) const LEVELS: usize = 4;
@@ -62,8 +62,8 @@ const LOG_ACTIVITY: [u8; 256] = {
 
 /// The log-scale activity (format 6): `s` for a neighbour sum `s < 4`, else
 /// `4 + 2 (bitlen(s) - 3) + (the bit of s below its leading one)`, capped at 15. Where
-/// residuals are large (PW_REL 1%, abs 1e-4 of the range) the linear activity saturates;
-/// this one keeps telling smooth from rough.
+/// residuals are large (PW_REL 1-5%) the linear activity saturates; this one keeps telling
+/// smooth from rough.
 #[inline(always)]
 pub(crate) fn log_activity(sum: u32) -> usize {
     LOG_ACTIVITY[sum.min(255) as usize] as usize
@@ -87,14 +87,18 @@ pub struct ContextCoder {
     /// Format version of the stream: [`Counted`] adaptation from version 5 on, [`Fast`]
     /// before.
     pub version: u16,
+    /// Whether contexts use [`log_activity`] instead of the linear activity (format 6,
+    /// block coder 3).
+    pub log_activity: bool,
 }
 
 impl ContextCoder {
     /// The coder of a block of `extent` whose payload's predictor byte is `predictor`
     /// (FORMAT.md: the level context applies unless the predictor is Lorenzo, code 1), in a
-    /// stream of format `version`.
-    pub fn for_block(extent: [usize; 4], predictor: u8, version: u16) -> Self {
-        ContextCoder { extent, levels: predictor != crate::predict::PredictorKind::Lorenzo as u8, version }
+    /// stream of format `version`, with the linear or the log activity.
+    pub fn for_block(extent: [usize; 4], predictor: u8, version: u16, log_activity: bool) -> Self {
+        let levels = predictor != crate::predict::PredictorKind::Lorenzo as u8;
+        ContextCoder { extent, levels, version, log_activity }
     }
 
     /// Whether the probabilities adapt with [`Counted`]: from format version 5 on, in blocks
@@ -172,11 +176,11 @@ pub(crate) fn walk(
 }
 
 impl ContextCoder {
-    /// [`walk`] with this coder's activity: [`log_activity`] in counted blocks from format
-    /// version 6 on, else the linear one, the sum of `min(|r|, 3)` capped at 7.
+    /// [`walk`] with this coder's activity: [`log_activity`] or the linear one, the sum of
+    /// `min(|r|, 3)` capped at 7.
     #[inline(always)]
     fn for_each(&self, residuals: &mut [i32], f: impl FnMut(&mut [i32], usize, usize)) {
-        if self.version >= 6 && self.counted() {
+        if self.log_activity {
             walk(self.extent, self.levels, LOG_NEIGHBOUR_CAP, log_activity, residuals, f)
         } else {
             walk(self.extent, self.levels, 3, |sum| sum.min(ACTIVITIES as u32 - 1) as usize, residuals, f)
@@ -279,7 +283,8 @@ mod tests {
     use super::*;
 
     fn round_trip(residuals: &[i32], extent: [usize; 4], levels: bool) -> usize {
-        let coder = ContextCoder { extent, levels, version: crate::format::FORMAT_VERSION };
+        let coder =
+            ContextCoder { extent, levels, version: crate::format::FORMAT_VERSION, log_activity: false };
         let mut out = Vec::new();
         coder.encode(residuals, &mut out);
         let mut back = vec![7; residuals.len()];
@@ -334,18 +339,18 @@ mod tests {
         let extent = [1, 32, 32, 32];
         let coded = |version: u16| {
             let mut out = Vec::new();
-            ContextCoder { extent, levels: false, version }.encode(&v, &mut out);
+            ContextCoder { extent, levels: false, version, log_activity: false }.encode(&v, &mut out);
             out
         };
         let (v4, v5) = (coded(4), coded(5));
         assert!(v5.len() < v4.len(), "v5 {} bytes, v4 {} bytes", v5.len(), v4.len());
         for (version, bytes) in [(4, &v4), (5, &v5)] {
             let mut back = vec![0; v.len()];
-            let coder = ContextCoder { extent, levels: false, version };
+            let coder = ContextCoder { extent, levels: false, version, log_activity: false };
             coder.decode(&mut ByteReader::new(bytes, 0, "test"), &mut back).expect("decodes");
             assert_eq!(back, v, "version {version}");
             let other_version = if version == 4 { 5 } else { 4 };
-            let other = ContextCoder { extent, levels: false, version: other_version };
+            let other = ContextCoder { extent, levels: false, version: other_version, log_activity: false };
             let mut wrong = vec![0; v.len()];
             let res = other.decode(&mut ByteReader::new(bytes, 0, "test"), &mut wrong);
             assert!(res.is_err() || wrong != v, "version {version} bytes under the other schedule");
@@ -354,7 +359,8 @@ mod tests {
         let small = [1, 1, 64, 64];
         let code = |version: u16| {
             let mut out = Vec::new();
-            ContextCoder { extent: small, levels: false, version }.encode(&v[..4096], &mut out);
+            ContextCoder { extent: small, levels: false, version, log_activity: false }
+                .encode(&v[..4096], &mut out);
             out
         };
         assert_eq!(code(4), code(5));
@@ -370,8 +376,12 @@ mod tests {
     #[test]
     fn truncation_is_an_error_not_a_panic() {
         let v: Vec<i32> = (0..300).map(|i| (i % 7) - 3).collect();
-        let coder =
-            ContextCoder { extent: [1, 1, 10, 30], levels: false, version: crate::format::FORMAT_VERSION };
+        let coder = ContextCoder {
+            extent: [1, 1, 10, 30],
+            levels: false,
+            version: crate::format::FORMAT_VERSION,
+            log_activity: false,
+        };
         let mut out = Vec::new();
         coder.encode(&v, &mut out);
         for cut in 0..out.len() {

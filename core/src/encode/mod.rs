@@ -20,7 +20,7 @@ pub mod rans;
 pub mod tabled;
 
 pub use bitpack::BitPackEncoder;
-pub use context::ContextCoder;
+pub use context::{ContextCoder, COUNTED_MIN_VALUES};
 pub use huffman::{Histogram, HuffmanEncoder};
 pub use tabled::{ContextTables, TabledCoder, TokenCounts};
 

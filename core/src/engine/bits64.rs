@@ -98,7 +98,8 @@ pub fn encode_block<T: Element>(
     lorenzo::forward(&mut keys, &extent);
     let hi: Vec<i32> = keys.iter().map(|&r| ((r as i64) >> 32) as i32).collect();
     let mut predicted = vec![0u8];
-    ContextCoder { extent, levels: false, version: FORMAT_VERSION }.encode(&hi, &mut predicted);
+    ContextCoder { extent, levels: false, version: FORMAT_VERSION, log_activity: false }
+        .encode(&hi, &mut predicted);
     put_frame(&shuffle(keys.iter().map(|&r| (r as u32).to_le_bytes())), zstd_level, &mut predicted)?;
     let mut raw = vec![1u8];
     put_frame(&shuffle(values.iter().map(|v| v.to_bits_u64().to_le_bytes())), zstd_level, &mut raw)?;
@@ -121,7 +122,7 @@ pub fn decode_block(
     match r.u8()? {
         0 => {
             let mut hi = vec![0i32; n];
-            ContextCoder { extent, levels: false, version }.decode(&mut r, &mut hi)?;
+            ContextCoder { extent, levels: false, version, log_activity: false }.decode(&mut r, &mut hi)?;
             let planes = get_frame(&mut r, 4 * n)?;
             bits.extend((0..n).map(|i| {
                 let lo = u32::from_le_bytes(unshuffled(&planes, n, i));
