@@ -46,7 +46,7 @@ impl RansSymbol {
             RansSymbol { x_max, rcp_freq: u32::MAX, rcp_shift: 0, bias: start + SCALE - 1, cmpl_freq }
         } else {
             let shift = 32 - (freq - 1).leading_zeros();
-            let rcp_freq = (((1u64 << (shift + 31)) + u64::from(freq) - 1) / u64::from(freq)) as u32;
+            let rcp_freq = (1u64 << (shift + 31)).div_ceil(u64::from(freq)) as u32;
             RansSymbol { x_max, rcp_freq, rcp_shift: shift - 1, bias: start, cmpl_freq }
         }
     }

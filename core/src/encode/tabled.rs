@@ -195,8 +195,8 @@ impl ContextTables {
     }
 
     /// The bits the tokens counted in `counts` take with these tables (to within the
-    /// rANS coder's few bytes), their raw bits and the serialised tables included.
-    pub fn coded_bits(&self, counts: &TokenCounts) -> u64 {
+    /// rANS coder's few bytes), their raw bits included, the tables not.
+    pub fn token_bits(&self, counts: &TokenCounts) -> f64 {
         let mut bits = 0.0f64;
         for (c, f) in counts.0.iter().zip(self.freq.iter()) {
             for t in 0..TOKENS {
@@ -206,9 +206,14 @@ impl ContextTables {
                 }
             }
         }
+        bits
+    }
+
+    /// [`token_bits`](Self::token_bits) plus the serialised tables.
+    pub fn coded_bits(&self, counts: &TokenCounts) -> u64 {
         let mut table = Vec::new();
         self.write(&mut table);
-        bits.ceil() as u64 + 8 * table.len() as u64
+        self.token_bits(counts).ceil() as u64 + 8 * table.len() as u64
     }
 
     /// Serialises the tables (FORMAT.md section 6): per context, `u8 first`, `u8 count`

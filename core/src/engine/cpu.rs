@@ -180,12 +180,21 @@ enum StreamCode {
 /// Huffman + zstd, which keeps their decoding ahead of SZ3's.
 const TABLED_MIN_VALUES: usize = 1 << 15;
 
+/// Between [`LOG_ACTIVITY_MIN_BITS`] and [`CONTEXT_CODER_MAX_BITS`], a point-wise relative
+/// stream is tabled rather than adaptively context-coded when, on its block of most tabled
+/// bits (with that block's share of the tables), the tabled coder is at most this many
+/// times the adaptive one's size.
+const TABLED_MAX_EXCESS: f64 = 1.0;
+
 /// A `ratio` stream's residuals are coded (format 6):
 /// - with Huffman + zstd when outliers are many (see below);
 /// - else with the adaptive context coder when their zero-order entropy is below this
 ///   (bits per value): it gains most over Huffman + zstd where that cannot go below one bit
 ///   per residual (9-33% more ratio at rel 1e-2), for about half the decoding speed
-///   (core/benches/README.md);
+///   (core/benches/README.md); but a point-wise relative stream of [`TABLED_MIN_VALUES`] or
+///   more and [`LOG_ACTIVITY_MIN_BITS`] or more is tabled when the tabled coder is no larger
+///   on its block of most tabled bits (the adaptive coder is run on that block): as small
+///   on stationary fields (SPERR's), and decoded 1.5-1.8x faster;
 /// - else, in point-wise relative streams of [`TABLED_MIN_VALUES`] or more, with the tabled
 ///   coder if its size estimate is below Huffman's (tables and codebook included);
 /// - else with Huffman + zstd.
@@ -276,29 +285,84 @@ fn compress_with<T: Element, Q: Quantizer>(
                     .fold(Histogram::default(), Histogram::merge)
             });
             let levels = |p: &Predicted<T>| p.predictor != PredictorKind::Lorenzo;
-            // the tabled coder's contexts and tokens per block, from its counting pass
+            // A context-coded block: coder byte, then the payload.
+            let context_block = |b: usize, log_activity: bool| -> Vec<u8> {
+                let p = &predicted[b];
+                let log_activity = log_activity && p.residuals.len() >= COUNTED_MIN_VALUES;
+                let mut out = Vec::with_capacity(p.residuals.len() / 4);
+                out.push(if log_activity { BlockCoder::ContextLog } else { BlockCoder::Context } as u8);
+                let coder = ContextCoder::for_block(
+                    grid.block(b).extent,
+                    p.predictor as u8,
+                    FORMAT_VERSION,
+                    log_activity,
+                );
+                block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
+                out
+            };
+            // a block already context-coded while choosing the stream's coder
+            let mut trial: Option<(usize, Vec<u8>)> = None;
+            // The tabled coder's counts and (per block) contexts and tokens.
+            let count_tokens = || -> (Vec<TokenCounts>, Vec<Vec<u16>>) {
+                predicted
+                    .par_iter()
+                    .enumerate()
+                    .map(|(b, p)| {
+                        let mut symbols = Vec::new();
+                        let extent = grid.block(b).extent;
+                        (TokenCounts::of_block(extent, levels(p), p.residuals, &mut symbols), symbols)
+                    })
+                    .unzip()
+            };
+            // the tabled coder: point-wise relative streams only (see TABLED_MIN_VALUES)
+            let may_table = values.len() >= TABLED_MIN_VALUES && quantizer.as_linear().is_none();
             let mut block_symbols: Vec<Vec<u16>> = Vec::new();
             let code = match hist {
                 None => StreamCode::Context { log_activity: false },
                 Some(h) if !few_outliers => StreamCode::Huffman(HuffmanEncoder::from_histogram(&h)),
+                Some(h) if h.entropy_bits() < LOG_ACTIVITY_MIN_BITS => {
+                    StreamCode::Context { log_activity: false }
+                }
+                Some(h) if h.entropy_bits() < CONTEXT_CODER_MAX_BITS && !may_table => {
+                    StreamCode::Context { log_activity: true }
+                }
                 Some(h) if h.entropy_bits() < CONTEXT_CODER_MAX_BITS => {
-                    StreamCode::Context { log_activity: h.entropy_bits() >= LOG_ACTIVITY_MIN_BITS }
+                    // Tabled if, on the block its tables code largest, it is at most
+                    // TABLED_MAX_EXCESS larger than the adaptive coder (run on that block).
+                    let (block_counts, symbols) = count_tokens();
+                    let counts = block_counts.iter().fold(TokenCounts::default(), |a, c| a.merge(c.clone()));
+                    let tables = ContextTables::from_counts(&counts);
+                    let block_bits: Vec<f64> = block_counts.iter().map(|c| tables.token_bits(c)).collect();
+                    let largest =
+                        (0..block_bits.len()).max_by(|&a, &b| block_bits[a].total_cmp(&block_bits[b]));
+                    trial = largest.map(|b| (b, context_block(b, true)));
+                    let adaptive_bits = trial.as_ref().map_or(0.0, |t| 8.0 * t.1.len() as f64);
+                    // that block's share of the tables too
+                    let mut table = Vec::new();
+                    tables.write(&mut table);
+                    let share =
+                        largest.map_or(0.0, |b| block_bits[b] / block_bits.iter().sum::<f64>().max(1.0));
+                    let tabled_bits =
+                        largest.map_or(0.0, |b| block_bits[b]) + share * 8.0 * table.len() as f64;
+                    if std::env::var_os("PLUME_CAL").is_some() {
+                        eprintln!(
+                            "CAL tabled {tabled_bits} adaptive {adaptive_bits} ratio {}",
+                            tabled_bits / adaptive_bits
+                        );
+                    }
+                    if tabled_bits <= TABLED_MAX_EXCESS * adaptive_bits {
+                        block_symbols = symbols;
+                        StreamCode::Tabled(tables)
+                    } else {
+                        StreamCode::Context { log_activity: true }
+                    }
                 }
                 Some(h) => {
                     let huffman = HuffmanEncoder::from_histogram(&h);
-                    // the tabled coder: point-wise relative streams only (see TABLED_MIN_VALUES)
-                    if values.len() < TABLED_MIN_VALUES || quantizer.as_linear().is_some() {
+                    if !may_table {
                         StreamCode::Huffman(huffman)
                     } else {
-                        let (counts, symbols): (Vec<TokenCounts>, Vec<Vec<u16>>) = predicted
-                            .par_iter()
-                            .enumerate()
-                            .map(|(b, p)| {
-                                let mut symbols = Vec::new();
-                                let extent = grid.block(b).extent;
-                                (TokenCounts::of_block(extent, levels(p), p.residuals, &mut symbols), symbols)
-                            })
-                            .unzip();
+                        let (counts, symbols) = count_tokens();
                         let counts = counts.into_iter().fold(TokenCounts::default(), TokenCounts::merge);
                         let tables = ContextTables::from_counts(&counts);
                         // both estimates count their codebooks; zstd's gain on Huffman codes of
@@ -316,14 +380,10 @@ fn compress_with<T: Element, Q: Quantizer>(
                 let extent = grid.block(b).extent;
                 let mut out = Vec::with_capacity(p.residuals.len() / 4);
                 match &code {
-                    &StreamCode::Context { log_activity } => {
-                        let log_activity = log_activity && p.residuals.len() >= COUNTED_MIN_VALUES;
-                        let coder = if log_activity { BlockCoder::ContextLog } else { BlockCoder::Context };
-                        out.push(coder as u8);
-                        let coder =
-                            ContextCoder::for_block(extent, p.predictor as u8, FORMAT_VERSION, log_activity);
-                        block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
-                    }
+                    &StreamCode::Context { log_activity } => match &trial {
+                        Some((t, bytes)) if *t == b => out = bytes.clone(),
+                        _ => out = context_block(b, log_activity),
+                    },
                     StreamCode::Tabled(tables) => {
                         out.push(BlockCoder::Tabled as u8);
                         let mut coder = TabledCoder::for_block(tables, extent, p.predictor as u8);
