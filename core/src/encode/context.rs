@@ -285,14 +285,7 @@ mod tests {
     fn round_trip(residuals: &[i32], extent: [usize; 4], levels: bool) -> usize {
         let coder =
             ContextCoder { extent, levels, version: crate::format::FORMAT_VERSION, log_activity: false };
-        let mut out = Vec::new();
-        coder.encode(residuals, &mut out);
-        let mut back = vec![7; residuals.len()];
-        let mut r = ByteReader::new(&out, 0, "test");
-        coder.decode(&mut r, &mut back).expect("decodes");
-        assert_eq!(r.remaining(), 0);
-        assert_eq!(back, residuals);
-        out.len()
+        super::super::assert_round_trip(&coder, residuals).len()
     }
 
     #[test]

@@ -47,6 +47,20 @@ pub fn unzigzag(z: u32) -> i32 {
     ((z >> 1) as i32) ^ -((z & 1) as i32)
 }
 
+/// Encodes `residuals` with `coder`, checks that they decode back from exactly those bytes,
+/// and returns the bytes.
+#[cfg(test)]
+pub(crate) fn assert_round_trip(coder: &impl ResidualEncoder, residuals: &[i32]) -> Vec<u8> {
+    let mut out = Vec::new();
+    coder.encode(residuals, &mut out);
+    let mut back = vec![7; residuals.len()];
+    let mut r = ByteReader::new(&out, 0, "test");
+    coder.decode(&mut r, &mut back).expect("decodes");
+    assert_eq!(r.remaining(), 0, "bytes left over");
+    assert_eq!(back, residuals);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

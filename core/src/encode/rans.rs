@@ -101,24 +101,9 @@ pub struct RansDecoder<'a> {
 impl<'a> RansDecoder<'a> {
     /// A decoder over `data`, reading the final state from its first 4 bytes.
     pub fn new(data: &'a [u8]) -> Self {
-        let mut d = RansDecoder { data, pos: 0, state: 0, overrun: false };
-        for k in 0..4 {
-            d.state |= u32::from(d.next_byte()) << (8 * k);
-        }
-        d
-    }
-
-    #[inline(always)]
-    fn next_byte(&mut self) -> u8 {
-        match self.data.get(self.pos) {
-            Some(&b) => {
-                self.pos += 1;
-                b
-            }
-            None => {
-                self.overrun = true;
-                0
-            }
+        match data.first_chunk::<4>() {
+            Some(&b) => RansDecoder { data, pos: 4, state: u32::from_le_bytes(b), overrun: false },
+            None => RansDecoder { data, pos: data.len(), state: L, overrun: true },
         }
     }
 

@@ -211,9 +211,14 @@ impl ContextTables {
 
     /// [`token_bits`](Self::token_bits) plus the serialised tables.
     pub fn coded_bits(&self, counts: &TokenCounts) -> u64 {
+        self.token_bits(counts).ceil() as u64 + 8 * self.serialized_bytes() as u64
+    }
+
+    /// The size of the tables as [`write`](Self::write) writes them.
+    pub fn serialized_bytes(&self) -> usize {
         let mut table = Vec::new();
         self.write(&mut table);
-        self.token_bits(counts).ceil() as u64 + 8 * table.len() as u64
+        table.len()
     }
 
     /// Serialises the tables (FORMAT.md section 6): per context, `u8 first`, `u8 count`
@@ -448,15 +453,10 @@ mod tests {
         tables.write(&mut table_bytes);
         let tables =
             ContextTables::read(&mut ByteReader::new(&table_bytes, 0, "tables")).expect("tables read");
-        let coder = TabledCoder { tables: &tables, extent, levels, symbols: None };
-        let mut out = Vec::new();
-        coder.encode(residuals, &mut out);
-        let mut back = vec![7; residuals.len()];
-        let mut r = ByteReader::new(&out, 0, "test");
-        coder.decode(&mut r, &mut back).expect("decodes");
-        assert_eq!(r.remaining(), 0);
-        assert_eq!(back, residuals);
-        out
+        super::super::assert_round_trip(
+            &TabledCoder { tables: &tables, extent, levels, symbols: None },
+            residuals,
+        )
     }
 
     #[test]

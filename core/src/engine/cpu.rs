@@ -180,12 +180,6 @@ enum StreamCode {
 /// Huffman + zstd, which keeps their decoding ahead of SZ3's.
 const TABLED_MIN_VALUES: usize = 1 << 15;
 
-/// Between [`LOG_ACTIVITY_MIN_BITS`] and [`CONTEXT_CODER_MAX_BITS`], a point-wise relative
-/// stream is tabled rather than adaptively context-coded when, on its block of most tabled
-/// bits (with that block's share of the tables), the tabled coder is at most this many
-/// times the adaptive one's size.
-const TABLED_MAX_EXCESS: f64 = 1.0;
-
 /// A `ratio` stream's residuals are coded (format 6):
 /// - with Huffman + zstd when outliers are many (see below);
 /// - else with the adaptive context coder when their zero-order entropy is below this
@@ -213,6 +207,91 @@ fn ratio_predictors<Q: Quantizer>(quantizer: &Q) -> &'static [PredictorKind] {
         &[PredictorKind::Lorenzo, PredictorKind::ClosedLoopCubic]
     } else {
         &[PredictorKind::Lorenzo, PredictorKind::InterpCubic]
+    }
+}
+
+/// A context-coded block: its coder byte, then its payload (the log activity only in blocks
+/// of [`COUNTED_MIN_VALUES`] or more).
+fn context_block<T: Element>(p: &Predicted<T>, extent: [usize; 4], log_activity: bool) -> Vec<u8> {
+    let log_activity = log_activity && p.residuals.len() >= COUNTED_MIN_VALUES;
+    let mut out = Vec::with_capacity(p.residuals.len() / 4);
+    out.push(if log_activity { BlockCoder::ContextLog } else { BlockCoder::Context } as u8);
+    let coder = ContextCoder::for_block(extent, p.predictor as u8, FORMAT_VERSION, log_activity);
+    block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
+    out
+}
+
+/// A stream's residual code and what choosing it already computed.
+struct Choice {
+    code: StreamCode,
+    /// For [`StreamCode::Tabled`]: each block's contexts and tokens ([`TabledCoder::symbols`]).
+    symbols: Vec<Vec<u16>>,
+    /// A block already context-coded to decide (its index and stored bytes).
+    trial: Option<(usize, Vec<u8>)>,
+}
+
+/// The residual code of a `ratio` stream ([`CONTEXT_CODER_MAX_BITS`] says which when), from
+/// its histogram (`None`: the quantizer always takes the context coder); `may_table`: the
+/// stream may take the tabled coder ([`TABLED_MIN_VALUES`]).
+fn choose_code<T: Element>(
+    predicted: &[Predicted<T>],
+    grid: &BlockGrid,
+    hist: Option<Histogram>,
+    few_outliers: bool,
+    may_table: bool,
+) -> Choice {
+    let plain = |code| Choice { code, symbols: Vec::new(), trial: None };
+    let h = match hist {
+        None => return plain(StreamCode::Context { log_activity: false }),
+        Some(h) if !few_outliers => return plain(StreamCode::Huffman(HuffmanEncoder::from_histogram(&h))),
+        Some(h) => h,
+    };
+    let bits = h.entropy_bits();
+    if bits < LOG_ACTIVITY_MIN_BITS || (bits < CONTEXT_CODER_MAX_BITS && !may_table) {
+        return plain(StreamCode::Context { log_activity: bits >= LOG_ACTIVITY_MIN_BITS });
+    }
+    if bits >= CONTEXT_CODER_MAX_BITS && !may_table {
+        return plain(StreamCode::Huffman(HuffmanEncoder::from_histogram(&h)));
+    }
+    // per-block counts (merged in block order: the same tables on any thread count)
+    let (block_counts, symbols): (Vec<TokenCounts>, Vec<Vec<u16>>) = predicted
+        .par_iter()
+        .enumerate()
+        .map(|(b, p)| {
+            let mut symbols = Vec::new();
+            let levels = p.predictor != PredictorKind::Lorenzo;
+            (TokenCounts::of_block(grid.block(b).extent, levels, p.residuals, &mut symbols), symbols)
+        })
+        .unzip();
+    let counts = block_counts.iter().fold(TokenCounts::default(), |a, c| a.merge(c.clone()));
+    let tables = ContextTables::from_counts(&counts);
+    if bits >= CONTEXT_CODER_MAX_BITS {
+        // both estimates count their codebooks; zstd's gain on Huffman codes of residuals
+        // this large is small and left out
+        let huffman = HuffmanEncoder::from_histogram(&h);
+        return if tables.coded_bits(&counts) < huffman.coded_bits(&h) {
+            Choice { code: StreamCode::Tabled(tables), symbols, trial: None }
+        } else {
+            plain(StreamCode::Huffman(huffman))
+        };
+    }
+    // 2.5-4 bits: the adaptive coder on the block the tables code largest, against the
+    // tables' bits there plus that block's share of the tables
+    let block_bits: Vec<f64> = block_counts.iter().map(|c| tables.token_bits(c)).collect();
+    let Some(largest) = (0..block_bits.len()).max_by(|&a, &b| block_bits[a].total_cmp(&block_bits[b])) else {
+        return plain(StreamCode::Context { log_activity: true });
+    };
+    let adaptive = context_block(&predicted[largest], grid.block(largest).extent, true);
+    let share = block_bits[largest] / block_bits.iter().sum::<f64>().max(1.0);
+    let tabled_bits = block_bits[largest] + share * 8.0 * tables.serialized_bytes() as f64;
+    if tabled_bits <= 8.0 * adaptive.len() as f64 {
+        Choice { code: StreamCode::Tabled(tables), symbols, trial: None }
+    } else {
+        Choice {
+            code: StreamCode::Context { log_activity: true },
+            symbols: Vec::new(),
+            trial: Some((largest, adaptive)),
+        }
     }
 }
 
@@ -284,120 +363,33 @@ fn compress_with<T: Element, Q: Quantizer>(
                     .into_iter()
                     .fold(Histogram::default(), Histogram::merge)
             });
-            let levels = |p: &Predicted<T>| p.predictor != PredictorKind::Lorenzo;
-            // A context-coded block: coder byte, then the payload.
-            let context_block = |b: usize, log_activity: bool| -> Vec<u8> {
-                let p = &predicted[b];
-                let log_activity = log_activity && p.residuals.len() >= COUNTED_MIN_VALUES;
-                let mut out = Vec::with_capacity(p.residuals.len() / 4);
-                out.push(if log_activity { BlockCoder::ContextLog } else { BlockCoder::Context } as u8);
-                let coder = ContextCoder::for_block(
-                    grid.block(b).extent,
-                    p.predictor as u8,
-                    FORMAT_VERSION,
-                    log_activity,
-                );
-                block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
-                out
-            };
-            // a block already context-coded while choosing the stream's coder
-            let mut trial: Option<(usize, Vec<u8>)> = None;
-            // The tabled coder's counts and (per block) contexts and tokens.
-            let count_tokens = || -> (Vec<TokenCounts>, Vec<Vec<u16>>) {
-                predicted
-                    .par_iter()
-                    .enumerate()
-                    .map(|(b, p)| {
-                        let mut symbols = Vec::new();
-                        let extent = grid.block(b).extent;
-                        (TokenCounts::of_block(extent, levels(p), p.residuals, &mut symbols), symbols)
-                    })
-                    .unzip()
-            };
             // the tabled coder: point-wise relative streams only (see TABLED_MIN_VALUES)
             let may_table = values.len() >= TABLED_MIN_VALUES && quantizer.as_linear().is_none();
-            let mut block_symbols: Vec<Vec<u16>> = Vec::new();
-            let code = match hist {
-                None => StreamCode::Context { log_activity: false },
-                Some(h) if !few_outliers => StreamCode::Huffman(HuffmanEncoder::from_histogram(&h)),
-                Some(h) if h.entropy_bits() < LOG_ACTIVITY_MIN_BITS => {
-                    StreamCode::Context { log_activity: false }
-                }
-                Some(h) if h.entropy_bits() < CONTEXT_CODER_MAX_BITS && !may_table => {
-                    StreamCode::Context { log_activity: true }
-                }
-                Some(h) if h.entropy_bits() < CONTEXT_CODER_MAX_BITS => {
-                    // Tabled if, on the block its tables code largest, it is at most
-                    // TABLED_MAX_EXCESS larger than the adaptive coder (run on that block).
-                    let (block_counts, symbols) = count_tokens();
-                    let counts = block_counts.iter().fold(TokenCounts::default(), |a, c| a.merge(c.clone()));
-                    let tables = ContextTables::from_counts(&counts);
-                    let block_bits: Vec<f64> = block_counts.iter().map(|c| tables.token_bits(c)).collect();
-                    let largest =
-                        (0..block_bits.len()).max_by(|&a, &b| block_bits[a].total_cmp(&block_bits[b]));
-                    trial = largest.map(|b| (b, context_block(b, true)));
-                    let adaptive_bits = trial.as_ref().map_or(0.0, |t| 8.0 * t.1.len() as f64);
-                    // that block's share of the tables too
-                    let mut table = Vec::new();
-                    tables.write(&mut table);
-                    let share =
-                        largest.map_or(0.0, |b| block_bits[b] / block_bits.iter().sum::<f64>().max(1.0));
-                    let tabled_bits =
-                        largest.map_or(0.0, |b| block_bits[b]) + share * 8.0 * table.len() as f64;
-                    if std::env::var_os("PLUME_CAL").is_some() {
-                        eprintln!(
-                            "CAL tabled {tabled_bits} adaptive {adaptive_bits} ratio {}",
-                            tabled_bits / adaptive_bits
-                        );
-                    }
-                    if tabled_bits <= TABLED_MAX_EXCESS * adaptive_bits {
-                        block_symbols = symbols;
-                        StreamCode::Tabled(tables)
-                    } else {
-                        StreamCode::Context { log_activity: true }
-                    }
-                }
-                Some(h) => {
-                    let huffman = HuffmanEncoder::from_histogram(&h);
-                    if !may_table {
-                        StreamCode::Huffman(huffman)
-                    } else {
-                        let (counts, symbols) = count_tokens();
-                        let counts = counts.into_iter().fold(TokenCounts::default(), TokenCounts::merge);
-                        let tables = ContextTables::from_counts(&counts);
-                        // both estimates count their codebooks; zstd's gain on Huffman codes of
-                        // residuals this large is small and left out
-                        if tables.coded_bits(&counts) < huffman.coded_bits(&h) {
-                            block_symbols = symbols;
-                            StreamCode::Tabled(tables)
-                        } else {
-                            StreamCode::Huffman(huffman)
-                        }
-                    }
-                }
-            };
+            let Choice { code, symbols: block_symbols, trial } =
+                choose_code(&predicted, grid, hist, few_outliers, may_table);
             let blocks = predicted.par_iter().enumerate().map(|(b, p)| {
                 let extent = grid.block(b).extent;
-                let mut out = Vec::with_capacity(p.residuals.len() / 4);
-                match &code {
+                Ok(match &code {
                     &StreamCode::Context { log_activity } => match &trial {
-                        Some((t, bytes)) if *t == b => out = bytes.clone(),
-                        _ => out = context_block(b, log_activity),
+                        Some((t, bytes)) if *t == b => bytes.clone(),
+                        _ => context_block(p, extent, log_activity),
                     },
                     StreamCode::Tabled(tables) => {
-                        out.push(BlockCoder::Tabled as u8);
+                        let mut out = vec![BlockCoder::Tabled as u8];
                         let mut coder = TabledCoder::for_block(tables, extent, p.predictor as u8);
                         coder.symbols = Some(&block_symbols[b]);
                         block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
+                        out
                     }
                     StreamCode::Huffman(huffman) => {
-                        out.push(BlockCoder::HuffmanZstd as u8);
                         let mut payload = Vec::with_capacity(p.residuals.len() / 2);
                         block::write_payload(p.predictor, &p.outliers, huffman, p.residuals, &mut payload);
+                        let mut out = Vec::with_capacity(payload.len() / 2);
+                        out.push(BlockCoder::HuffmanZstd as u8);
                         zstd.compress(&payload, &mut out)?;
+                        out
                     }
-                }
-                Ok(out)
+                })
             });
             let blocks = blocks.collect::<Result<_>>()?;
             let mut codebook = Vec::new();
