@@ -47,6 +47,18 @@ pub fn unzigzag(z: u32) -> i32 {
     ((z >> 1) as i32) ^ -((z & 1) as i32)
 }
 
+/// A small deterministic generator for tests (xorshift64*).
+#[cfg(test)]
+pub(crate) fn test_rng(seed: u64) -> impl FnMut() -> u64 {
+    let mut s = seed.max(1);
+    move || {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        s.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
 /// Encodes `residuals` with `coder`, checks that they decode back from exactly those bytes,
 /// and returns the bytes.
 #[cfg(test)]

@@ -313,16 +313,7 @@ impl<'a> RangeDecoder<'a> {
 mod tests {
     use super::*;
 
-    /// A small deterministic generator (xorshift64*).
-    fn rng(seed: u64) -> impl FnMut() -> u64 {
-        let mut s = seed.max(1);
-        move || {
-            s ^= s >> 12;
-            s ^= s << 25;
-            s ^= s >> 27;
-            s.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-    }
+    use crate::encode::test_rng as rng;
 
     fn roundtrip(bits: &[(usize, bool)], n_ctx: usize) -> usize {
         let mut out = Vec::new();

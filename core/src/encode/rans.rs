@@ -257,15 +257,7 @@ impl<'a> BitReader<'a> {
 mod tests {
     use super::*;
 
-    fn rng(seed: u64) -> impl FnMut() -> u64 {
-        let mut s = seed.max(1);
-        move || {
-            s ^= s >> 12;
-            s ^= s << 25;
-            s ^= s >> 27;
-            s.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-    }
+    use crate::encode::test_rng as rng;
 
     /// Symbols of a skewed 4-symbol alphabet round-trip and cost about their entropy.
     #[test]
