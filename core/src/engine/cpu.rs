@@ -152,10 +152,13 @@ enum BlockCoder {
 }
 
 /// Zero-order entropy (bits per value) from which context-coded blocks of
-/// [`COUNTED_MIN_VALUES`] or more take the log activity (block coder 3): below it residuals
-/// are mostly 0 and +-1, where the linear activity's finer classes code 0.1-0.3% smaller
-/// (rel 1e-2, 1.5-1.7 bits); above it the linear activity saturates, and the log one gives
-/// 1-3% smaller streams (PW_REL 1-5% on the jet flame's species and Nyx, 2.8-4 bits).
+/// [`COUNTED_MIN_VALUES`] or more of point-wise relative streams take the log activity
+/// (block coder 3): below it residuals are mostly 0 and +-1, where the linear activity's
+/// finer classes code 0.1-0.3% smaller (rel 1e-2, 1.5-1.7 bits); above it the linear
+/// activity saturates, and the log one gives 1-3% smaller streams (PW_REL 1-5% on the jet
+/// flame's species and Nyx, 2.8-4 bits) for about 10% slower decoding. ABS and REL streams
+/// keep the linear activity: there it gained 1.6% at most (Nyx velocity at rel 1e-3) and
+/// nothing in the geo-mean against SZ3, and cost 5% of the decoding speed against SZ3's.
 const LOG_ACTIVITY_MIN_BITS: f64 = 2.5;
 
 /// The residual code a `ratio` stream's blocks share (one per stream: the variants' sizes
@@ -231,14 +234,14 @@ struct Choice {
 }
 
 /// The residual code of a `ratio` stream ([`CONTEXT_CODER_MAX_BITS`] says which when), from
-/// its histogram (`None`: the quantizer always takes the context coder); `may_table`: the
-/// stream may take the tabled coder ([`TABLED_MIN_VALUES`]).
+/// its histogram (`None`: the quantizer always takes the context coder); `pw_rel`: the
+/// stream is point-wise relative (log quantizer).
 fn choose_code<T: Element>(
     predicted: &[Predicted<T>],
     grid: &BlockGrid,
     hist: Option<Histogram>,
     few_outliers: bool,
-    may_table: bool,
+    pw_rel: bool,
 ) -> Choice {
     let plain = |code| Choice { code, symbols: Vec::new(), trial: None };
     let h = match hist {
@@ -247,8 +250,10 @@ fn choose_code<T: Element>(
         Some(h) => h,
     };
     let bits = h.entropy_bits();
+    let n_values: usize = predicted.iter().map(|p| p.residuals.len()).sum();
+    let may_table = pw_rel && n_values >= TABLED_MIN_VALUES;
     if bits < LOG_ACTIVITY_MIN_BITS || (bits < CONTEXT_CODER_MAX_BITS && !may_table) {
-        return plain(StreamCode::Context { log_activity: bits >= LOG_ACTIVITY_MIN_BITS });
+        return plain(StreamCode::Context { log_activity: pw_rel && bits >= LOG_ACTIVITY_MIN_BITS });
     }
     if bits >= CONTEXT_CODER_MAX_BITS && !may_table {
         return plain(StreamCode::Huffman(HuffmanEncoder::from_histogram(&h)));
@@ -363,10 +368,9 @@ fn compress_with<T: Element, Q: Quantizer>(
                     .into_iter()
                     .fold(Histogram::default(), Histogram::merge)
             });
-            // the tabled coder: point-wise relative streams only (see TABLED_MIN_VALUES)
-            let may_table = values.len() >= TABLED_MIN_VALUES && quantizer.as_linear().is_none();
+            let pw_rel = quantizer.as_linear().is_none();
             let Choice { code, symbols: block_symbols, trial } =
-                choose_code(&predicted, grid, hist, few_outliers, may_table);
+                choose_code(&predicted, grid, hist, few_outliers, pw_rel);
             let blocks = predicted.par_iter().enumerate().map(|(b, p)| {
                 let extent = grid.block(b).extent;
                 Ok(match &code {
