@@ -23,6 +23,8 @@
 //! local activity: 9-33% more ratio at rel 1e-2 on ../shared/data, for half the decoding
 //! speed (measured: core/benches/README.md, "What each format-3 step buys and costs").
 
+use std::ops::Index;
+
 use super::range::{Counted, Fast, Prob, RangeDecoder, RangeEncoder, Schedule};
 use super::ResidualEncoder;
 use crate::error::{Error, ErrorKind, Result};
@@ -127,6 +129,17 @@ impl Model {
     }
 }
 
+/// An encoder's residuals for [`walk`], which only reads them (no copy needed).
+pub(crate) struct ReadOnly<'a>(pub &'a [i32]);
+
+impl Index<usize> for ReadOnly<'_> {
+    type Output = i32;
+    #[inline(always)]
+    fn index(&self, i: usize) -> &i32 {
+        &self.0[i]
+    }
+}
+
 /// Walks a block's residuals in C order and calls `f(residuals, index, context)` with the
 /// context of each point, from the residuals before it only (what a decoder already has):
 /// `context = activity(sum) * LEVELS + level`, where `sum` adds `min(|r|, cap)` over the
@@ -134,14 +147,15 @@ impl Model {
 /// fewest trailing zero bits of the point's coordinates on the axes longer than 1, capped
 /// at `LEVELS - 1` (0 without `levels`). Shared by the adaptive coder and the tabled one
 /// ([`super::tabled`]), which differ in `cap` and `activity`.
+/// The residuals are a decoder's `[i32]` as it fills them, or an encoder's [`ReadOnly`] input.
 #[inline(always)]
-pub(crate) fn walk(
+pub(crate) fn walk<R: Index<usize, Output = i32> + ?Sized>(
     extent: [usize; 4],
     levels: bool,
     cap: u32,
     activity: impl Fn(u32) -> usize,
-    residuals: &mut [i32],
-    mut f: impl FnMut(&mut [i32], usize, usize),
+    residuals: &mut R,
+    mut f: impl FnMut(&mut R, usize, usize),
 ) {
     let e = extent;
     let (s1, s2) = (e[2] * e[3], e[3]);
@@ -179,7 +193,11 @@ impl ContextCoder {
     /// [`walk`] with this coder's activity: [`log_activity`] or the linear one, the sum of
     /// `min(|r|, 3)` capped at 7.
     #[inline(always)]
-    fn for_each(&self, residuals: &mut [i32], f: impl FnMut(&mut [i32], usize, usize)) {
+    fn for_each<R: Index<usize, Output = i32> + ?Sized>(
+        &self,
+        residuals: &mut R,
+        f: impl FnMut(&mut R, usize, usize),
+    ) {
         if self.log_activity {
             walk(self.extent, self.levels, LOG_NEIGHBOUR_CAP, log_activity, residuals, f)
         } else {
@@ -194,9 +212,7 @@ impl ContextCoder {
         let mut bytes = Vec::with_capacity(residuals.len() / 4 + 16);
         let mut enc = RangeEncoder::new(&mut bytes);
         let mut model = Model::new();
-        // the walk reads neighbours from the slice it is given; encoding never writes it
-        let mut copy = residuals.to_vec();
-        self.for_each(&mut copy, |v, i, ctx| {
+        self.for_each(&mut ReadOnly(residuals), |v, i, ctx| {
             let r = v[i];
             enc.encode_with::<S>(&mut model.zero[ctx], r != 0);
             if r == 0 {
@@ -312,12 +328,10 @@ mod tests {
     fn the_stream_version_fixes_the_adaptation_schedule() {
         // A stationary source: 1 in 8 residuals is +-1. Version 5's counted schedule codes
         // it smaller than versions 3-4's fast one; each decodes only with its own version.
-        let mut s = 0x2545_F491u32;
+        let mut rng = crate::encode::test_rng(0x2545_F491);
         let v: Vec<i32> = (0..32 * 32 * 32)
             .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
+                let s = rng();
                 if s.is_multiple_of(8) {
                     if s & 8 == 0 {
                         1

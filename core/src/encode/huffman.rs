@@ -16,6 +16,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::bits::BitWriter;
 use super::ResidualEncoder;
 use crate::error::{Error, Result};
 use crate::format::ByteReader;
@@ -303,8 +304,8 @@ impl ResidualEncoder for HuffmanEncoder {
         let n_bits_at = out.len();
         out.extend_from_slice(&[0u8; 8]);
         let mut escapes = Vec::new();
-        let (mut acc, mut n) = (0u64, 0u32);
         let mut total_bits = 0u64;
+        let mut bits = BitWriter::new(out);
         for &r in residuals {
             let s = symbol_of(r);
             if s == 0 {
@@ -314,16 +315,10 @@ impl ResidualEncoder for HuffmanEncoder {
             let i = s - self.first_symbol;
             let l = self.lengths[i] as u32;
             debug_assert!(l > 0, "symbol {s} has no code");
-            acc |= (self.codes[i] as u64) << n;
-            n += l;
+            bits.put(self.codes[i], l);
             total_bits += l as u64;
-            if n >= 32 {
-                out.extend_from_slice(&(acc as u32).to_le_bytes());
-                acc >>= 32;
-                n -= 32;
-            }
         }
-        out.extend_from_slice(&acc.to_le_bytes()[..n.div_ceil(8) as usize]);
+        bits.finish();
         out[n_bits_at..n_bits_at + 8].copy_from_slice(&total_bits.to_le_bytes());
         out.extend_from_slice(&(escapes.len() as u32).to_le_bytes());
         for e in escapes {

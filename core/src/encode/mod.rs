@@ -6,12 +6,14 @@
 //!   of a stream, with an escape for large residuals.
 //! - [`ContextCoder`] (`ratio` encoding, version 3, low-entropy streams): residuals coded
 //!   bit by bit with the range coder in contexts of neighbouring residuals and level.
-//! - [`TabledCoder`] (`ratio` encoding, version 6, large streams): per-context static
-//!   frequency tables shared by the stream, tokens on rANS ([`rans`]) and raw bits.
+//! - [`TabledCoder`] (`ratio` encoding, version 6, large PW_REL streams): per-context
+//!   static frequency tables shared by the stream, tokens on rANS ([`rans`]) and raw bits
+//!   ([`bits`], which the Huffman coder also writes its codes with).
 //! - [`labels`] (`labels` encoding, label streams only): class ids coded by a context
 //!   model over the adaptive binary range coder of [`range`].
 
 mod bitpack;
+pub mod bits;
 mod context;
 mod huffman;
 pub mod labels;

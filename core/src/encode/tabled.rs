@@ -1,29 +1,26 @@
-//! Tabled residuals (format version 6, FORMAT.md section 6): the residuals of a `ratio`
-//! block coded with static per-context frequency tables on rANS ([`super::rans`]), the
-//! tables shared by the whole stream (its codebook).
+//! Tabled residuals (format version 6, FORMAT.md section 5, "Tabled residuals"): the
+//! residuals of a `ratio` block coded with static per-context frequency tables on rANS
+//! ([`super::rans`]), the tables shared by the whole stream (its codebook).
 //!
-//! Each residual `r` is split into a *token* and raw bits:
+//! Each residual `r` is split into a *token* and raw bits ([`super::bits`]):
 //!
 //! - token 0: `r = 0`;
 //! - tokens 1-4: `|r| = 1..4`, no magnitude bits;
 //! - tokens 5-62: `m = |r| - 1 >= 4` of bit length `n` (3..=31), token `5 + 2 (n - 3) + b`
 //!   with `b` the bit below the leading one; the `n - 2` bits below `b` are raw.
 //!
-//! A nonzero residual's raw bits are `(magnitude bits << 1) | sign` (sign 1: negative),
-//! written to the block's bit stream. Tokens are rANS-coded with the table of their
-//! context: as in the adaptive coder ([`super::context::walk`]) a level (0-3, interpolation
-//! predictors only) and an *activity* from the three causal neighbours, here on a log
-//! scale, `a = s` for `s < 4`, else `4 + 2 (bitlen(s) - 3) + (second bit of s)`, capped at
-//! 15, where `s` adds the neighbours' `|r|` (each capped at 2^20). At the bounds where
-//! residuals are large (PW_REL 1%, abs 1e-4 of the range) the adaptive coder's activity
-//! (`min(|r|, 3)`, capped at 7) saturates; this one keeps telling smooth from rough.
+//! A nonzero residual's raw bits are `(magnitude bits << 1) | sign` (sign 1: negative).
+//! Tokens are rANS-coded with the table of their context: as in the adaptive coder
+//! ([`super::context::walk`]) a level (0-3, interpolation predictors only) and the log
+//! activity of the three causal neighbours ([`super::context::log_activity`]).
 //!
 //! Against the adaptive coder it gives up adaptation inside a block and pays for its
 //! tables once per stream, for a decoder that does one table lookup per residual instead
-//! of one binary decision per bit: core/benches/README.md measures both.
+//! of one binary decision per bit: core/benches/README.md ("Format 6") measures both.
 
-use super::context::{log_activity, walk, LEVELS, LOG_ACTIVITIES, LOG_NEIGHBOUR_CAP};
-use super::rans::{BitReader, BitWriter, RansDecoder, RansEncoder, RansSymbol, SCALE, SCALE_BITS};
+use super::bits::{BitReader, BitWriter};
+use super::context::{log_activity, walk, ReadOnly, LEVELS, LOG_ACTIVITIES, LOG_NEIGHBOUR_CAP};
+use super::rans::{RansDecoder, RansEncoder, RansSymbol, SCALE, SCALE_BITS};
 use super::ResidualEncoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::ByteReader;
@@ -91,8 +88,7 @@ impl TokenCounts {
         let mut counts = TokenCounts::default();
         symbols.clear();
         symbols.reserve(residuals.len());
-        let mut copy = residuals.to_vec();
-        walk(extent, levels, LOG_NEIGHBOUR_CAP, log_activity, &mut copy, |v, i, ctx| {
+        walk(extent, levels, LOG_NEIGHBOUR_CAP, log_activity, &mut ReadOnly(residuals), |v, i, ctx| {
             let t = token(v[i]).0;
             counts.0[ctx][t] += 1;
             symbols.push((ctx << 8 | t) as u16);
@@ -101,7 +97,7 @@ impl TokenCounts {
     }
 
     /// The sum of two counts.
-    pub fn merge(mut self, other: TokenCounts) -> TokenCounts {
+    pub fn merge(mut self, other: &TokenCounts) -> TokenCounts {
         for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
             for (x, y) in a.iter_mut().zip(b) {
                 *x += y;
@@ -221,8 +217,9 @@ impl ContextTables {
         table.len()
     }
 
-    /// Serialises the tables (FORMAT.md section 6): per context, `u8 first`, `u8 count`
-    /// (0: no table) and `count` frequencies of tokens `first..first + count` as LEB128.
+    /// Serialises the tables (FORMAT.md section 5, "Tabled residuals"): per context,
+    /// `u8 first`, `u8 count` (0: no table) and `count` frequencies of tokens
+    /// `first..first + count` as LEB128.
     pub fn write(&self, out: &mut Vec<u8>) {
         for f in self.freq.iter() {
             let Some(first) = f.iter().position(|&x| x > 0) else {
@@ -331,22 +328,21 @@ impl ResidualEncoder for TabledCoder<'_> {
             }
         };
         debug_assert_eq!(symbols.len(), residuals.len());
-        let mut bits = BitWriter::with_capacity(residuals.len() / 2);
-        for &r in residuals {
-            let (_, raw, n_raw) = token(r);
-            bits.put(raw, n_raw);
-        }
         let mut rans = RansEncoder::with_capacity(residuals.len() / 2);
         for &s in symbols.iter().rev() {
-            let sym = &self.tables.symbol[usize::from(s >> 8)][usize::from(s & 0xFF)];
-            rans.put(sym);
+            rans.put(&self.tables.symbol[usize::from(s >> 8)][usize::from(s & 0xFF)]);
         }
-        let mut coded = Vec::new();
+        let mut coded = Vec::with_capacity(residuals.len() / 2);
         rans.finish(&mut coded);
         out.extend_from_slice(&(coded.len() as u32).to_le_bytes());
         out.extend_from_slice(&coded);
         coded.clear();
-        bits.finish(&mut coded);
+        let mut bits = BitWriter::new(&mut coded);
+        for &r in residuals {
+            let (_, raw, n_raw) = token(r);
+            bits.put(raw, n_raw);
+        }
+        bits.finish();
         out.extend_from_slice(&(coded.len() as u32).to_le_bytes());
         out.extend_from_slice(&coded);
     }

@@ -153,12 +153,13 @@ enum BlockCoder {
 
 /// Zero-order entropy (bits per value) from which context-coded blocks of
 /// [`COUNTED_MIN_VALUES`] or more of point-wise relative streams take the log activity
-/// (block coder 3): below it residuals are mostly 0 and +-1, where the linear activity's
-/// finer classes code 0.1-0.3% smaller (rel 1e-2, 1.5-1.7 bits); above it the linear
-/// activity saturates, and the log one gives 1-3% smaller streams (PW_REL 1-5% on the jet
-/// flame's species and Nyx, 2.8-4 bits) for about 10% slower decoding. ABS and REL streams
-/// keep the linear activity: there it gained 1.6% at most (Nyx velocity at rel 1e-3) and
-/// nothing in the geo-mean against SZ3, and cost 5% of the decoding speed against SZ3's.
+/// (block coder 3). Below it residuals are mostly 0 and +-1, where the linear activity's
+/// finer classes code 0.14-0.24% smaller (SPERR fields at rel 1e-2, 1.5-1.7 bits). Above it
+/// the linear activity saturates, and the log one gave 0.5-3% smaller PW_REL streams (jet
+/// species and Nyx at PW_REL 1-5%, 2.8-4 bits) for 9-12% slower decoding
+/// (core/benches/README.md, "Format 6"). ABS and REL streams keep the linear activity: on
+/// Nyx velocity_x at rel 1e-3 it gained 1.6%, it left the geo-mean ratio against SZ3 at
+/// 1.12x, and that run decoded at 1.06x SZ3's speed against format 5's 1.12x.
 const LOG_ACTIVITY_MIN_BITS: f64 = 2.5;
 
 /// The residual code a `ratio` stream's blocks share (one per stream: the variants' sizes
@@ -175,12 +176,11 @@ enum StreamCode {
 }
 
 /// Point-wise relative (log quantizer) streams of at least this many values may take the
-/// tabled coder; its tables (0.2-2 KiB) would cost too much in smaller ones. What it buys
-/// and costs where it is chosen (core/benches/README.md, "Format 6"): 5-13% smaller streams
-/// than Huffman + zstd (PW_REL 1%; rel 1e-3 and 1e-4), decoded at 40-50% of Huffman +
-/// zstd's speed, because every token's context depends on the residual before it. That is
-/// taken for PW_REL, where ratio is what falls short against SZ2; ABS and REL streams keep
-/// Huffman + zstd, which keeps their decoding ahead of SZ3's.
+/// tabled coder; its tables (1.1-1.5 KiB on the fields measured) would cost too much in
+/// smaller ones. Where it is chosen over Huffman + zstd (core/benches/README.md, "Format
+/// 6") it gave 5-9% smaller streams at PW_REL 1% and decoded at 50-60% of Huffman + zstd's
+/// speed. Tried on ABS and REL streams it gave 5-13% smaller streams at rel 1e-3 and 1e-4
+/// but decoded at 0.83x SZ3's speed, so they keep Huffman + zstd.
 const TABLED_MIN_VALUES: usize = 1 << 15;
 
 /// A `ratio` stream's residuals are coded (format 6):
@@ -268,7 +268,7 @@ fn choose_code<T: Element>(
             (TokenCounts::of_block(grid.block(b).extent, levels, p.residuals, &mut symbols), symbols)
         })
         .unzip();
-    let counts = block_counts.iter().fold(TokenCounts::default(), |a, c| a.merge(c.clone()));
+    let counts = block_counts.iter().fold(TokenCounts::default(), TokenCounts::merge);
     let tables = ContextTables::from_counts(&counts);
     if bits >= CONTEXT_CODER_MAX_BITS {
         // both estimates count their codebooks; zstd's gain on Huffman codes of residuals
@@ -548,7 +548,7 @@ fn decode_codes<T: Element>(
             block::read_payload(&mut r, version, &BitPackEncoder, codes, outliers)?
         }
         (Some(Codebook::Tables(_)), _, _) => {
-            return Err(Error::corrupt("codebook", 0, "a codebook of tables outside the ratio encoding"))
+            return Err(Error::corrupt("block coder", at, "a codebook of tables outside the ratio encoding"))
         }
         (Some(Codebook::Huffman(code)), _, _) => {
             let max = max_payload_bytes(volume, std::mem::size_of::<T>());
