@@ -156,7 +156,7 @@ enum BlockCoder {
 /// (block coder 3). Below it residuals are mostly 0 and +-1, where the linear activity's
 /// finer classes code 0.14-0.24% smaller (SPERR fields at rel 1e-2, 1.5-1.7 bits). Above it
 /// the linear activity saturates, and the log one gave 0.5-3% smaller PW_REL streams (jet
-/// species and Nyx at PW_REL 1-5%, 2.8-4 bits) for 9-12% slower decoding
+/// species and Nyx at PW_REL 1-5%, 2.8-4 bits) for up to 12% slower decoding
 /// (core/benches/README.md, "Format 6"). ABS and REL streams keep the linear activity: on
 /// Nyx velocity_x at rel 1e-3 it gained 1.6%, it left the geo-mean ratio against SZ3 at
 /// 1.12x, and that run decoded at 1.06x SZ3's speed against format 5's 1.12x.
