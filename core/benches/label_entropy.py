@@ -10,8 +10,9 @@ For a jet-flame state (`plume synth --case jet-flame`) this prints, in bits per 
   PW_REL --bound) and the neighbours: what a coder that decodes the features first, runs the
   labeler on them and codes only the difference could reach.
 Each figure is also given as the label stream's share of the four features' compressed
-bytes. Static entropies over the whole map (unit grid spacing); a real adaptive coder pays a
-little more.
+bytes. The map is the one `cargo bench --bench label` codes (y stretched as there), so its
+first figure compares with that bench's bits per cell. Static entropies over the whole map;
+a real adaptive coder pays a little more.
 
     python3 core/benches/label_entropy.py [--plume target/release/plume] [--dims 256,192,64]
 """
@@ -81,9 +82,13 @@ def main():
                   "--bound", args.bound, "--encoding", "ratio")
             plume("decompress", t(f"{f}.plm"), t(f"lossy_{f}.f32"))
             feature_bytes += os.path.getsize(t(f"{f}.plm"))
+        # the y grid of benches/label.rs: stretched, sinh(3 (j / (ny - 1) - 1/2))
+        ny = shape[1]
+        np.sinh(3.0 * (np.arange(ny) / (ny - 1) - 0.5)).astype("<f8").tofile(t("y.f64"))
         for prefix, out in (("jet_", "clean.u8"), ("lossy_", "lossy.u8")):
             plume("label", t(out), "--dims", args.dims, "--yh2", t(f"{prefix}YH2.f32"), "--yo2",
-                  t(f"{prefix}YO2.f32"), "--yh2o", t(f"{prefix}YH2O.f32"), "--z", t(f"{prefix}Z.f32"))
+                  t(f"{prefix}YO2.f32"), "--yh2o", t(f"{prefix}YH2O.f32"), "--z", t(f"{prefix}Z.f32"),
+                  "--coord", f"1={t('y.f64')}")
         clean = np.fromfile(t("clean.u8"), dtype=np.uint8).reshape(shape).astype(np.int64)
         lossy = np.fromfile(t("lossy.u8"), dtype=np.uint8).reshape(shape).astype(np.int64)
 
