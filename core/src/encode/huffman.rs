@@ -5,8 +5,8 @@
 //! the histogram of the whole stream, is stored once in the stream header (FORMAT.md,
 //! "codebook") and shared by all blocks, so blocks stay independent and small.
 //!
-//! Code lengths come from the textbook heap construction with ties broken by node id,
-//! so the code is deterministic; lengths are limited to [`MAX_CODE_LEN`] by halving the
+//! Code lengths come from the textbook construction (merge the two least weights, ties
+//! broken by node id; built with two queues), so the code is deterministic; lengths are limited to [`MAX_CODE_LEN`] by halving the
 //! frequencies until they fit. Codes are canonical (sorted by length, then symbol) and
 //! written least-significant bit first, bit-reversed, as DEFLATE does.
 //!
