@@ -3,6 +3,7 @@
 //! (the last one zero-padded) `width` little-endian u32 words holding value `j` at bits
 //! `[j*width, (j+1)*width)` of the chunk. A chunk of zeros costs one byte.
 
+use super::bits::BitWriter;
 use super::{unzigzag, zigzag, ResidualEncoder};
 use crate::error::Result;
 use crate::format::ByteReader;
@@ -31,17 +32,12 @@ impl ResidualEncoder for BitPackEncoder {
             if width == 0 {
                 continue;
             }
-            let mut acc = 0u64;
-            let mut n_bits = 0u32;
+            // 32 values of `width` bits fill whole u32 words: `finish` adds no padding
+            let mut bits = BitWriter::new(out);
             for &v in &z {
-                acc |= (v as u64) << n_bits;
-                n_bits += width;
-                if n_bits >= 32 {
-                    out.extend_from_slice(&(acc as u32).to_le_bytes());
-                    acc >>= 32;
-                    n_bits -= 32;
-                }
+                bits.put(v, width);
             }
+            bits.finish();
         }
     }
 

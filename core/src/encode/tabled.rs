@@ -315,6 +315,16 @@ impl<'a> TabledCoder<'a> {
     }
 }
 
+/// Appends a `u32` count of the bytes `write` appends, then those bytes (written in place:
+/// the count is patched in after them).
+fn write_len_prefixed(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    write(out);
+    let n = (out.len() - at - 4) as u32;
+    out[at..at + 4].copy_from_slice(&n.to_le_bytes());
+}
+
 impl ResidualEncoder for TabledCoder<'_> {
     /// `u32 n_rans`, the rANS bytes, `u32 n_bits`, the bit stream's bytes. Every token
     /// must have a nonzero frequency in its context (the tables come from these residuals).
@@ -332,19 +342,15 @@ impl ResidualEncoder for TabledCoder<'_> {
         for &s in symbols.iter().rev() {
             rans.put(&self.tables.symbol[usize::from(s >> 8)][usize::from(s & 0xFF)]);
         }
-        let mut coded = Vec::with_capacity(residuals.len() / 2);
-        rans.finish(&mut coded);
-        out.extend_from_slice(&(coded.len() as u32).to_le_bytes());
-        out.extend_from_slice(&coded);
-        coded.clear();
-        let mut bits = BitWriter::new(&mut coded);
-        for &r in residuals {
-            let (_, raw, n_raw) = token(r);
-            bits.put(raw, n_raw);
-        }
-        bits.finish();
-        out.extend_from_slice(&(coded.len() as u32).to_le_bytes());
-        out.extend_from_slice(&coded);
+        write_len_prefixed(out, |out| rans.finish(out));
+        write_len_prefixed(out, |out| {
+            let mut bits = BitWriter::new(out);
+            for &r in residuals {
+                let (_, raw, n_raw) = token(r);
+                bits.put(raw, n_raw);
+            }
+            bits.finish();
+        });
     }
 
     fn decode(&self, input: &mut ByteReader<'_>, residuals: &mut [i32]) -> Result<()> {
