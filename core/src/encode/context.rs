@@ -195,7 +195,7 @@ impl ContextCoder {
     ///
     /// `f` is walked from two call sites, so callers mark it `#[inline(always)]`: left to
     /// itself the compiler kept the coder's body out of line, its range coder state in
-    /// memory (3.5-9% slower decoding, measured).
+    /// memory (3.5-9.3% slower decoding: core/benches/README.md, "Format 6").
     #[inline(always)]
     fn for_each<R: Index<usize, Output = i32> + ?Sized>(
         &self,
