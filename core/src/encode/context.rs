@@ -129,7 +129,21 @@ impl Model {
     }
 }
 
-/// An encoder's residuals for [`walk`], which only reads them (no copy needed).
+/// The residuals [`walk`] goes over: a decoder's `[i32]` as it fills them, or an
+/// encoder's [`ReadOnly`] input (no copy needed).
+pub(crate) trait Residuals: Index<usize, Output = i32> {
+    /// Residuals `start..start + len`.
+    fn run(&self, start: usize, len: usize) -> &[i32];
+}
+
+impl Residuals for [i32] {
+    #[inline(always)]
+    fn run(&self, start: usize, len: usize) -> &[i32] {
+        &self[start..start + len]
+    }
+}
+
+/// An encoder's residuals for [`walk`], which only reads them.
 pub(crate) struct ReadOnly<'a>(pub &'a [i32]);
 
 impl Index<usize> for ReadOnly<'_> {
@@ -140,28 +154,44 @@ impl Index<usize> for ReadOnly<'_> {
     }
 }
 
+impl Residuals for ReadOnly<'_> {
+    #[inline(always)]
+    fn run(&self, start: usize, len: usize) -> &[i32] {
+        &self.0[start..start + len]
+    }
+}
+
 /// Walks a block's residuals in C order and calls `f(residuals, index, context)` with the
-/// context of each point, from the residuals before it only (what a decoder already has):
+/// context of each point, from the residuals before it only (what a decoder already has);
+/// `f` returns the residual at `index` (a decoder: the one it decoded).
 /// `context = activity(sum) * LEVELS + level`, where `sum` adds `min(|r|, cap)` over the
 /// residuals one step back on each of the block's three fastest axes and `level` is the
 /// fewest trailing zero bits of the point's coordinates on the axes longer than 1, capped
 /// at `LEVELS - 1` (0 without `levels`). Shared by the adaptive coder and the tabled one
 /// ([`super::tabled`]), which differ in `cap` and `activity`.
-/// The residuals are a decoder's `[i32]` as it fills them, or an encoder's [`ReadOnly`] input.
+///
+/// Per row (a line along the fastest axis), the part of every point's context that the
+/// rows before it fix (the row and plane behind, the level) is computed first, in a loop
+/// without dependencies; the point-by-point loop, whose next context waits on the value
+/// just coded, only adds the value one step back.
 #[inline(always)]
-pub(crate) fn walk<R: Index<usize, Output = i32> + ?Sized>(
+pub(crate) fn walk<R: Residuals + ?Sized>(
     extent: [usize; 4],
     levels: bool,
     cap: u32,
     activity: impl Fn(u32) -> usize,
     residuals: &mut R,
-    mut f: impl FnMut(&mut R, usize, usize),
+    mut f: impl FnMut(&mut R, usize, usize) -> i32,
 ) {
     let e = extent;
-    let (s1, s2) = (e[2] * e[3], e[3]);
+    let (s1, s2, n) = (e[2] * e[3], e[3], e[3]);
     // the level, folded in axis by axis outside the inner loop (0 has every trailing zero)
     let top = LEVELS as u32 - 1;
     let tz = |c: usize, axis: usize| if e[axis] > 1 { c.trailing_zeros().min(top) } else { top };
+    let column_level: Vec<u32> = (0..n).map(|x| tz(x, 3)).collect();
+    // per column of the current row: the sum over the row and plane behind, and the level
+    let mut behind = vec![0u32; n];
+    let mut level = vec![0usize; n];
     let mut i = 0usize;
     for c0 in 0..e[0] {
         let l0 = tz(c0, 0);
@@ -169,19 +199,26 @@ pub(crate) fn walk<R: Index<usize, Output = i32> + ?Sized>(
             let l1 = l0.min(tz(c1, 1));
             for c2 in 0..e[2] {
                 let l2 = l1.min(tz(c2, 2));
-                for c3 in 0..e[3] {
-                    let level = if levels { l2.min(tz(c3, 3)) as usize } else { 0 };
-                    let mut sum = 0u32;
-                    if c3 > 0 {
-                        sum += residuals[i - 1].unsigned_abs().min(cap);
+                behind.fill(0);
+                if c2 > 0 {
+                    for (b, &r) in behind.iter_mut().zip(residuals.run(i - s2, n)) {
+                        *b += r.unsigned_abs().min(cap);
                     }
-                    if c2 > 0 {
-                        sum += residuals[i - s2].unsigned_abs().min(cap);
+                }
+                if c1 > 0 {
+                    for (b, &r) in behind.iter_mut().zip(residuals.run(i - s1, n)) {
+                        *b += r.unsigned_abs().min(cap);
                     }
-                    if c1 > 0 {
-                        sum += residuals[i - s1].unsigned_abs().min(cap);
+                }
+                if levels {
+                    for (l, &c) in level.iter_mut().zip(&column_level) {
+                        *l = l2.min(c) as usize;
                     }
-                    f(residuals, i, activity(sum) * LEVELS + level);
+                }
+                let mut back = 0u32;
+                for (&b, &l) in behind.iter().zip(&level) {
+                    let r = f(residuals, i, activity(b + back) * LEVELS + l);
+                    back = r.unsigned_abs().min(cap);
                     i += 1;
                 }
             }
@@ -197,11 +234,7 @@ impl ContextCoder {
     /// itself the compiler kept the coder's body out of line, its range coder state in
     /// memory (3.5-9.3% slower decoding: core/benches/README.md, "Format 6").
     #[inline(always)]
-    fn for_each<R: Index<usize, Output = i32> + ?Sized>(
-        &self,
-        residuals: &mut R,
-        f: impl FnMut(&mut R, usize, usize),
-    ) {
+    fn for_each<R: Residuals + ?Sized>(&self, residuals: &mut R, f: impl FnMut(&mut R, usize, usize) -> i32) {
         if self.log_activity {
             walk(self.extent, self.levels, LOG_NEIGHBOUR_CAP, log_activity, residuals, f)
         } else {
@@ -223,7 +256,7 @@ impl ContextCoder {
                 let r = v[i];
                 enc.encode_with::<S>(&mut model.zero[ctx], r != 0);
                 if r == 0 {
-                    return;
+                    return 0;
                 }
                 enc.encode_with::<S>(&mut model.sign[ctx], r < 0);
                 let m = r.unsigned_abs() - 1;
@@ -240,6 +273,7 @@ impl ContextCoder {
                         enc.encode_half((m >> b) & 1 == 1);
                     }
                 }
+                r
             },
         );
         enc.finish();
@@ -259,7 +293,7 @@ impl ContextCoder {
             |v, i, ctx| {
                 if !dec.decode_with::<S>(&mut model.zero[ctx]) {
                     v[i] = 0;
-                    return;
+                    return 0;
                 }
                 let negative = dec.decode_with::<S>(&mut model.sign[ctx]);
                 let mut n = 0usize;
@@ -275,7 +309,9 @@ impl ContextCoder {
                 }
                 // |r| = m + 1 <= 2^31: wraps to i32::MIN only for -2^31, as encoded
                 let mag = m.wrapping_add(1);
-                v[i] = if negative { (mag as i32).wrapping_neg() } else { mag as i32 };
+                let r = if negative { (mag as i32).wrapping_neg() } else { mag as i32 };
+                v[i] = r;
+                r
             },
         );
         dec.finish().map_err(|(offset, what)| {

@@ -92,6 +92,7 @@ impl TokenCounts {
             let t = token(v[i]).0;
             counts.0[ctx][t] += 1;
             symbols.push((ctx << 8 | t) as u16);
+            v[i]
         });
         counts
     }
@@ -372,7 +373,9 @@ impl ResidualEncoder for TabledCoder<'_> {
             let negative = raw & 1;
             // |r| <= 2^31: wraps to i32::MIN only for -2^31, as encoded
             let magnitude = TOKEN_MAGNITUDE[t].wrapping_add(raw >> 1);
-            v[i] = (magnitude ^ negative.wrapping_neg()).wrapping_add(negative) as i32;
+            let r = (magnitude ^ negative.wrapping_neg()).wrapping_add(negative) as i32;
+            v[i] = r;
+            r
         });
         let corrupt = |at: usize, what: String| {
             Error::new(ErrorKind::CorruptStream, format!("tabled residuals at byte offset {at}: {what}"))
