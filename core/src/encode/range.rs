@@ -55,7 +55,11 @@ impl Prob {
     fn update<S: Schedule>(&mut self, bit: bool) {
         let p = u32::from(self.p);
         let s = u32::from(S::SHIFTS[usize::from(self.n)]);
-        self.p = if bit { p - (p >> s) } else { p + (((1 << PROB_BITS) - p) >> s) } as u16;
+        // both moves, then a select by mask: a branch on the bit mispredicts as often as
+        // the bit is surprising
+        let (down, up) = (p - (p >> s), p + (((1 << PROB_BITS) - p) >> s));
+        let mask = u32::from(bit).wrapping_neg();
+        self.p = ((down & mask) | (up & !mask)) as u16;
         self.n = (self.n + 1).min(S::SHIFTS.len() as u8 - 1);
     }
 }
