@@ -86,12 +86,14 @@ impl TokenCounts {
     /// [`TabledCoder::symbols`]).
     pub fn of_block(extent: [usize; 4], levels: bool, residuals: &[i32], symbols: &mut Vec<u16>) -> Self {
         let mut counts = TokenCounts::default();
+        // written by index, not pushed: a push keeps the length in memory (the counts' stores
+        // might alias it), one more store-to-load chain per value
         symbols.clear();
-        symbols.reserve(residuals.len());
+        symbols.resize(residuals.len(), 0);
         walk(extent, levels, LOG_NEIGHBOUR_CAP, log_activity, &mut ReadOnly(residuals), |v, i, ctx| {
             let t = token(v[i]).0;
             counts.0[ctx][t] += 1;
-            symbols.push((ctx << 8 | t) as u16);
+            symbols[i] = (ctx << 8 | t) as u16;
             v[i]
         });
         counts
