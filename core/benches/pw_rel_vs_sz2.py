@@ -148,11 +148,16 @@ def main():
              "(|x - x'| <= p|x| in float64, zeros exact, signs kept).", "",
              "| field | p | Plume ratio | SZ2 ratio | ratio x | Plume err/p | SZ2 err/p | comp x | decomp x |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    def x(v):  # Plume / SZ2, in bold where Plume is behind
+        return f"**{v:.2f}**" if v < 1.0 else f"{v:.2f}"
+
     for r in rows:
         lines.append(f"| {r['field']} | {r['p']} | {r['plume_ratio']:.2f} | {r['sz2_ratio']:.2f} | "
-                     f"{r['plume_ratio'] / r['sz2_ratio']:.2f} | {r['plume_err_over_p']:.3f} | "
+                     f"{x(r['plume_ratio'] / r['sz2_ratio'])} | {r['plume_err_over_p']:.3f} | "
                      f"{r['sz2_err_over_p']:.3f}{'' if r['sz2_ok'] else ' (violated)'} | "
-                     f"{r['plume_comp_mbs'] / r['sz2_comp_mbs']:.2f} | {r['plume_decomp_mbs'] / r['sz2_decomp_mbs']:.2f} |")
+                     f"{x(r['plume_comp_mbs'] / r['sz2_comp_mbs'])} | {x(r['plume_decomp_mbs'] / r['sz2_decomp_mbs'])} |")
+    lines += ["", "Bold: Plume behind SZ2 on that field and bound; core/benches/README.md (\"Where Plume loses\") "
+              "says why."]
     lines += ["", "Geometric means of Plume / SZ2 per bound (targets: ratio >= 1.2x at every p, speed >= 2x); "
               f"the last two columns time Plume on {args.threads} threads against the same single-threaded SZ2:",
               "", f"| p | ratio | compress | decompress | compress, {args.threads} threads | "

@@ -17,7 +17,8 @@ Every round trip is checked (max |x - x'| <= eb, in float64, with numpy on the d
 values) before its figures are recorded; a violation is printed loudly, marked in the
 CSV/Markdown, and (for Plume) makes the script exit with status 1.
 
-All compressors single-threaded; Plume additionally with 2 threads and with all cores on
+All compressors single-threaded; Plume `ratio` also on 2 threads on every summary field
+(issue 3's target), and both encodings on 2 threads and with all cores on
 the synthetic field (the thread-scaling target).
 
 Outputs (under --out, default core/benches/results/):
@@ -94,6 +95,15 @@ TARGETS = {
     ("fast", "decompress"): 5.0,
 }
 SPEEDUP_TARGET = 1.8  # 2 threads vs 1 thread on the synthetic field
+# Issue 3's targets for the `ratio` encoding (geo-mean of Plume / SZ3 over the same fields
+# and bounds): (metric, Plume's threads) -> minimum; SZ3 always runs on one thread.
+RATIO_TARGETS = {
+    ("ratio", 1): 1.10,
+    ("compress", 1): 1.0,
+    ("decompress", 1): 1.0,
+    ("compress", 2): 1.8,
+    ("decompress", 2): 1.8,
+}
 # CPUs busier than this (other processes, just before a measurement group) make a
 # thread-scaling figure meaningless: on a 2-core machine there is no second core to use.
 BUSY_LIMIT = 0.25
@@ -441,6 +451,8 @@ def main():
                     runs = [("plume-fast", 1), ("plume-ratio", 1), ("sz3", 1), ("zfp", 1)]
                     if f.synthetic:
                         runs += [(c, t) for t in extra_threads for c in ("plume-fast", "plume-ratio")]
+                    elif in_summary:
+                        runs.append(("plume-ratio", 2))  # issue 3's 2-thread target, every field
                     for comp, threads in runs:
                         if comp.startswith("plume"):
                             r = plume_roundtrip(plume, f, eb, comp.split("-")[1], threads, repeat, tmp)
@@ -542,11 +554,11 @@ def summarize(rows, bounds, extra_threads):
     large = [f for f in fields if any(r["original_bytes"] >= LARGE_MIN_BYTES for r in rows if r["field"] == f)]
     out = {"geo": {}, "per_bound": {}, "speedup": {}, "fields": fields, "real": real, "large": large}
 
-    def ratios(enc, metric, flds, bnds, ref="sz3"):
+    def ratios(enc, metric, flds, bnds, ref="sz3", threads=1):
         vals = []
         for fl in flds:
             for b in bnds:
-                p, s = ix.get((fl, b, f"plume-{enc}", 1)), ix.get((fl, b, ref, 1))
+                p, s = ix.get((fl, b, f"plume-{enc}", threads)), ix.get((fl, b, ref, 1))
                 if p and s:
                     key = {"ratio": "ratio", "compress": "compress_mb_s", "decompress": "decompress_mb_s"}[metric]
                     vals.append(p[key] / s[key])
@@ -560,6 +572,20 @@ def summarize(rows, bounds, extra_threads):
             out["geo"][(enc, metric, "zfp")] = ratios(enc, metric, fields, bounds, ref="zfp")[0]
             for b in bounds:
                 out["per_bound"][(enc, metric, b)] = ratios(enc, metric, fields, [b])[0]
+    out["ratio_targets"] = []
+    for (metric, threads), tgt in RATIO_TARGETS.items():
+        v, n = ratios("ratio", metric, fields, bounds, threads=threads)
+        vl, _ = ratios("ratio", metric, large, bounds, threads=threads)
+        out["ratio_targets"].append((metric, threads, tgt, v, n, vl))
+    # every (field, bound) where `ratio` on one thread is below SZ3 in ratio or speed
+    out["losses"] = []
+    for fl in fields:
+        for b in bounds:
+            p, s = ix.get((fl, b, "plume-ratio", 1)), ix.get((fl, b, "sz3", 1))
+            if p and s:
+                x = {k: p[k] / s[k] for k in ("ratio", "compress_mb_s", "decompress_mb_s")}
+                if min(x.values()) < 1.0:
+                    out["losses"].append((fl, b, x))
     synth = sorted({r["field"] for r in rows if r["synthetic"]})
     if synth:
         s = synth[0]
@@ -616,6 +642,10 @@ def summarize(rows, bounds, extra_threads):
         word = "NOT MEASURABLE (CPUs busy)" if ok is None else ("PASS" if ok else "FALL SHORT")
         lines.append(f"  {name:52s} {fmt(v):>9s}x {word:10s} {large_txt:22s} (target >= {tgt}x)")
     lines.append(f"  (fast ratio vs SZ3, no target: {fmt(out['geo'][('fast', 'ratio')])}x)")
+    lines.append("ISSUE 3 TARGETS (ratio encoding, Plume on N threads / SZ3 on one):")
+    for metric, threads, tgt, v, n, vl in out["ratio_targets"]:
+        lines.append(f"  {metric:10s} {threads} thread(s) {fmt(v):>9s}x {'PASS' if v >= tgt else 'FALL SHORT':10s} "
+                     f"(>= 1 MB: {fmt(vl)}x; target >= {tgt}x; {n} pairs)")
     if any(not math.isnan(v[0]) for v in out["vs_readme"].values()):
         lines.append("CROSS-CHECK, Plume (this run) / data/README.md's SZ3 3.3 figures (another build and run; real fields >= 128 KB):")
         for (enc, metric), tgt in TARGETS.items():
@@ -660,6 +690,23 @@ def markdown(rows, summary, info, bounds, csv_path, png_path, violations, repeat
     for name, v, tgt, ok, vl, okl in summary["verdicts"]:
         large_cells = "- | -" if vl is None else f"{fmt(vl)}x | {verdict(okl)}"
         L.append(f"| {name} | >= {tgt}x | {fmt(v)}x | {verdict(ok)} | {large_cells} |")
+    L.append("")
+    L.append("Issue 3's targets for the `ratio` encoding, same fields and bounds: Plume on 1 or 2 threads, SZ3 on one "
+             "(a 2-thread figure is only meaningful when the run's `busy` column is low).\n")
+    L.append("| metric | Plume threads | required | fields >= 128 KB | verdict | fields >= 1 MB | pairs |\n|---|---:|---:|---:|---|---:|---:|")
+    for metric, threads, tgt, v, n, vl in summary["ratio_targets"]:
+        ok = "PASS" if v >= tgt else "**FALL SHORT**"
+        L.append(f"| {metric} | {threads} | >= {tgt}x | {fmt(v)}x | {ok} | {fmt(vl)}x | {n} |")
+    L.append("")
+    L.append("Where `ratio` (one thread) is below SZ3 on ratio, compress or decompress speed, per field and bound "
+             "(Plume / SZ3; core/benches/README.md, \"Where Plume loses\", says why):\n")
+    if summary["losses"]:
+        L.append("| field | rel eb | ratio | compress | decompress |\n|---|---:|---:|---:|---:|")
+        for fl, b, x in summary["losses"]:
+            cells = " | ".join(("**" + fmt(v) + "**") if v < 1.0 else fmt(v) for v in x.values())
+            L.append(f"| {fl} | {b:g} | {cells} |")
+    else:
+        L.append("None.")
     L.append("")
     L.append("All Plume / SZ3 geo-means (and the same over the real fields only, and Plume / ZFP):\n")
     hdr = "| encoding | metric | fields >= 128 KB | " + " | ".join(f"rel {b:g}" for b in bounds) + " | fields >= 1 MB | real fields only | vs ZFP |"
