@@ -184,11 +184,11 @@ pub(crate) fn walk<R: Residuals + ?Sized>(
     mut f: impl FnMut(&mut R, usize, usize) -> i32,
 ) {
     let e = extent;
-    let (s1, s2, n) = (e[2] * e[3], e[3], e[3]);
+    // a row's length, which is also the stride to the row behind; the plane's stride
+    let (n, plane) = (e[3], e[2] * e[3]);
     // the level, folded in axis by axis outside the inner loop (0 has every trailing zero)
     let top = LEVELS as u32 - 1;
     let tz = |c: usize, axis: usize| if e[axis] > 1 { c.trailing_zeros().min(top) } else { top };
-    let column_level: Vec<u32> = (0..n).map(|x| tz(x, 3)).collect();
     // per column of the current row: the sum over the row and plane behind, and the level
     let mut behind = vec![0u32; n];
     let mut level = vec![0usize; n];
@@ -200,19 +200,16 @@ pub(crate) fn walk<R: Residuals + ?Sized>(
             for c2 in 0..e[2] {
                 let l2 = l1.min(tz(c2, 2));
                 behind.fill(0);
-                if c2 > 0 {
-                    for (b, &r) in behind.iter_mut().zip(residuals.run(i - s2, n)) {
-                        *b += r.unsigned_abs().min(cap);
-                    }
-                }
-                if c1 > 0 {
-                    for (b, &r) in behind.iter_mut().zip(residuals.run(i - s1, n)) {
-                        *b += r.unsigned_abs().min(cap);
+                for (has, stride) in [(c2 > 0, n), (c1 > 0, plane)] {
+                    if has {
+                        for (b, &r) in behind.iter_mut().zip(residuals.run(i - stride, n)) {
+                            *b += r.unsigned_abs().min(cap);
+                        }
                     }
                 }
                 if levels {
-                    for (l, &c) in level.iter_mut().zip(&column_level) {
-                        *l = l2.min(c) as usize;
+                    for (x, l) in level.iter_mut().enumerate() {
+                        *l = l2.min(tz(x, 3)) as usize;
                     }
                 }
                 let mut back = 0u32;
@@ -244,8 +241,6 @@ impl ContextCoder {
 
     fn encode_with<S: Schedule>(&self, residuals: &[i32], out: &mut Vec<u8>) {
         debug_assert_eq!(residuals.len(), self.extent.iter().product::<usize>());
-        let len_at = out.len();
-        out.extend_from_slice(&[0; 4]);
         let mut bytes = Vec::with_capacity(residuals.len() / 4 + 16);
         let mut enc = RangeEncoder::new(&mut bytes);
         let mut model = Model::new();
@@ -277,7 +272,7 @@ impl ContextCoder {
             },
         );
         enc.finish();
-        out[len_at..len_at + 4].copy_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
         out.extend_from_slice(&bytes);
     }
 

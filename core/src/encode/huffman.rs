@@ -7,8 +7,9 @@
 //!
 //! Code lengths come from the textbook construction (merge the two least weights, ties
 //! broken by node id; built with two queues), so the code is deterministic; lengths are
-//! limited to [`MAX_CODE_LEN`] by halving the frequencies until they fit. Codes are canonical (sorted by length, then symbol) and
-//! written least-significant bit first, bit-reversed, as DEFLATE does.
+//! limited to [`MAX_CODE_LEN`] by halving the frequencies until they fit. Codes are
+//! canonical (sorted by length, then symbol) and written least-significant bit first,
+//! bit-reversed, as DEFLATE does.
 //!
 //! Block layout: `u64 n_bits`, `ceil(n_bits/8)` bytes of codes, `u32 n_escapes`,
 //! `n_escapes` i32 LE raw residuals.
