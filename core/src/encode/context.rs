@@ -15,7 +15,13 @@
 //! probability in context `c`), then the bit below the leading one of `m` (one probability
 //! per `n`) and the `n - 2` lower bits at probability one half, most significant first.
 //!
-//! Every probability starts at one half in each block, so blocks decode independently. It
+//! From format version 7 a block's residuals are coded in one or more *segments*: runs of
+//! planes along the block's slowest axis longer than 1 ([`segment_planes`]), each walked
+//! as if it were a block of its own (neighbours only inside it, levels from the block's
+//! coordinates) with its own range coder and probabilities, so they decode in parallel.
+//! The encoder uses two in a stream of one block (`engine::cpu`), one otherwise.
+//!
+//! Every probability starts at one half in each segment, so blocks decode independently. It
 //! adapts with the range coder's [`Fast`] schedule in format versions 3 and 4 and in small
 //! blocks, with the [`Counted`] one from version 5 on in blocks of [`COUNTED_MIN_VALUES`]
 //! or more (1-4% smaller streams at rel 1e-2 and PW_REL 1-40%).
@@ -23,7 +29,9 @@
 //! local activity: 9-33% more ratio at rel 1e-2 on ../shared/data, for half the decoding
 //! speed (measured: core/benches/README.md, "What each format-3 step buys and costs").
 
-use std::ops::Index;
+use std::ops::{Index, Range};
+
+use rayon::prelude::*;
 
 use super::range::{Counted, Fast, Prob, RangeDecoder, RangeEncoder, Schedule};
 use super::ResidualEncoder;
@@ -92,6 +100,10 @@ pub struct ContextCoder {
     /// Whether contexts use [`log_activity`] instead of the linear activity (format 6,
     /// block coder 3).
     pub log_activity: bool,
+    /// How many segments the encoder codes the block in (format 7 on; must be 1 before,
+    /// and at most 255 and the block's extent along [`segment_axis`]). The decoder reads
+    /// the count from the stream.
+    pub segments: usize,
 }
 
 impl ContextCoder {
@@ -100,7 +112,7 @@ impl ContextCoder {
     /// stream of format `version`, with the linear or the log activity.
     pub fn for_block(extent: [usize; 4], predictor: u8, version: u16, log_activity: bool) -> Self {
         let levels = predictor != crate::predict::PredictorKind::Lorenzo as u8;
-        ContextCoder { extent, levels, version, log_activity }
+        ContextCoder { extent, levels, version, log_activity, segments: 1 }
     }
 
     /// Whether the probabilities adapt with [`Counted`]: from format version 5 on, in blocks
@@ -127,6 +139,29 @@ impl Model {
             first_bit: [Prob::default(); MAX_LEN + 1],
         })
     }
+}
+
+/// First format version whose context-coded residuals are in segments.
+pub const SEGMENTS_VERSION: u16 = 7;
+
+/// The axis a block's segments divide: its slowest axis longer than 1 (the fastest when
+/// none is).
+pub(crate) fn segment_axis(extent: [usize; 4]) -> usize {
+    (0..4).find(|&a| extent[a] > 1).unwrap_or(3)
+}
+
+/// The planes along [`segment_axis`] of segment `j` of `k`: `[j E / k, (j + 1) E / k)`
+/// for the block's extent `E` on that axis (`0..E` for the whole block: `k = 1`).
+pub(crate) fn segment_planes(extent: [usize; 4], k: usize, j: usize) -> Range<usize> {
+    let e = extent[segment_axis(extent)];
+    j * e / k..(j + 1) * e / k
+}
+
+/// Where the residuals of `planes` lie in the block's: every axis before the segment axis
+/// has extent 1, so a run of planes is contiguous.
+fn segment_values(extent: [usize; 4], planes: &Range<usize>) -> Range<usize> {
+    let plane: usize = extent[segment_axis(extent) + 1..].iter().product();
+    planes.start * plane..planes.end * plane
 }
 
 /// The residuals [`walk`] goes over: a decoder's `[i32]` as it fills them, or an
@@ -161,9 +196,10 @@ impl Residuals for ReadOnly<'_> {
     }
 }
 
-/// Walks a block's residuals in C order and calls `f(residuals, index, context)` with the
-/// context of each point, from the residuals before it only (what a decoder already has);
-/// `f` returns the residual at `index` (a decoder: the one it decoded).
+/// Walks the residuals of a block's segment `planes` ([`segment_planes`]; `residuals`
+/// holds that segment's only) in C order and calls `f(residuals, index, context)` with the
+/// context of each point, from the segment's residuals before it only (what a decoder
+/// already has); `f` returns the residual at `index` (a decoder: the one it decoded).
 /// `context = activity(sum) * LEVELS + level`, where `sum` adds `min(|r|, cap)` over the
 /// residuals one step back on each of the block's three fastest axes and `level` is the
 /// fewest trailing zero bits of the point's coordinates on the axes longer than 1, capped
@@ -177,18 +213,28 @@ impl Residuals for ReadOnly<'_> {
 #[inline(always)]
 pub(crate) fn walk<R: Residuals + ?Sized>(
     extent: [usize; 4],
+    planes: Range<usize>,
     levels: bool,
     cap: u32,
     activity: impl Fn(u32) -> usize,
     residuals: &mut R,
     mut f: impl FnMut(&mut R, usize, usize) -> i32,
 ) {
-    let e = extent;
+    // the segment's extent, and the block coordinates of its first point
+    let (axis, mut e, mut origin) = (segment_axis(extent), extent, [0usize; 4]);
+    (e[axis], origin[axis]) = (planes.len(), planes.start);
     // a row's length, which is also the stride to the row behind; the plane's stride
     let (n, plane) = (e[3], e[2] * e[3]);
-    // the level, folded in axis by axis outside the inner loop (0 has every trailing zero)
+    // the level, from block coordinates on the block's axes longer than 1, folded in axis
+    // by axis outside the inner loop (0 has every trailing zero)
     let top = LEVELS as u32 - 1;
-    let tz = |c: usize, axis: usize| if e[axis] > 1 { c.trailing_zeros().min(top) } else { top };
+    let tz = |c: usize, axis: usize| {
+        if extent[axis] > 1 {
+            (c + origin[axis]).trailing_zeros().min(top)
+        } else {
+            top
+        }
+    };
     // per column of the current row: the sum over the row and plane behind, and the level
     let mut behind = vec![0u32; n];
     let mut level = vec![0usize; n];
@@ -231,20 +277,51 @@ impl ContextCoder {
     /// itself the compiler kept the coder's body out of line, its range coder state in
     /// memory (3.5-9.3% slower decoding: core/benches/README.md, "Format 6").
     #[inline(always)]
-    fn for_each<R: Residuals + ?Sized>(&self, residuals: &mut R, f: impl FnMut(&mut R, usize, usize) -> i32) {
+    fn for_each<R: Residuals + ?Sized>(
+        &self,
+        planes: Range<usize>,
+        residuals: &mut R,
+        f: impl FnMut(&mut R, usize, usize) -> i32,
+    ) {
+        let (e, l) = (self.extent, self.levels);
         if self.log_activity {
-            walk(self.extent, self.levels, LOG_NEIGHBOUR_CAP, log_activity, residuals, f)
+            walk(e, planes, l, LOG_NEIGHBOUR_CAP, log_activity, residuals, f)
         } else {
-            walk(self.extent, self.levels, 3, |sum| sum.min(ACTIVITIES as u32 - 1) as usize, residuals, f)
+            walk(e, planes, l, 3, |sum| sum.min(ACTIVITIES as u32 - 1) as usize, residuals, f)
         }
     }
 
-    fn encode_with<S: Schedule>(&self, residuals: &[i32], out: &mut Vec<u8>) {
-        debug_assert_eq!(residuals.len(), self.extent.iter().product::<usize>());
+    /// Codes one segment's residuals: `u32 n_bytes`, then the range coder's bytes.
+    fn encode_segment(&self, planes: Range<usize>, residuals: &[i32], out: &mut Vec<u8>) {
+        if self.counted() {
+            self.encode_with::<Counted>(planes, residuals, out)
+        } else {
+            self.encode_with::<Fast>(planes, residuals, out)
+        }
+    }
+
+    /// Decodes one segment's range coder bytes `data` (at byte offset `at` of the stream).
+    fn decode_segment(
+        &self,
+        planes: Range<usize>,
+        data: &[u8],
+        at: usize,
+        residuals: &mut [i32],
+    ) -> Result<()> {
+        if self.counted() {
+            self.decode_with::<Counted>(planes, data, at, residuals)
+        } else {
+            self.decode_with::<Fast>(planes, data, at, residuals)
+        }
+    }
+
+    fn encode_with<S: Schedule>(&self, planes: Range<usize>, residuals: &[i32], out: &mut Vec<u8>) {
+        debug_assert_eq!(residuals.len(), segment_values(self.extent, &planes).len());
         let mut bytes = Vec::with_capacity(residuals.len() / 4 + 16);
         let mut enc = RangeEncoder::new(&mut bytes);
         let mut model = Model::new();
         self.for_each(
+            planes,
             &mut ReadOnly(residuals),
             #[inline(always)]
             |v, i, ctx| {
@@ -276,13 +353,17 @@ impl ContextCoder {
         out.extend_from_slice(&bytes);
     }
 
-    fn decode_with<S: Schedule>(&self, input: &mut ByteReader<'_>, residuals: &mut [i32]) -> Result<()> {
-        let n_bytes = input.u32()? as usize;
-        let at = input.offset();
-        let data = input.bytes(n_bytes)?;
+    fn decode_with<S: Schedule>(
+        &self,
+        planes: Range<usize>,
+        data: &[u8],
+        at: usize,
+        residuals: &mut [i32],
+    ) -> Result<()> {
         let mut dec = RangeDecoder::new(data);
         let mut model = Model::new();
         self.for_each(
+            planes,
             residuals,
             #[inline(always)]
             |v, i, ctx| {
@@ -319,21 +400,73 @@ impl ContextCoder {
 }
 
 impl ResidualEncoder for ContextCoder {
-    /// `u32 n_bytes`, then the range coder's bytes.
+    /// Format 7 on: `u8 segments`, then per segment `u32 n_bytes` and the range coder's
+    /// bytes (the segments coded in parallel). Before: one segment, no count.
     fn encode(&self, residuals: &[i32], out: &mut Vec<u8>) {
-        if self.counted() {
-            self.encode_with::<Counted>(residuals, out)
-        } else {
-            self.encode_with::<Fast>(residuals, out)
+        debug_assert_eq!(residuals.len(), self.extent.iter().product::<usize>());
+        let k = self.segments;
+        if self.version < SEGMENTS_VERSION {
+            debug_assert_eq!(k, 1);
+            return self.encode_segment(segment_planes(self.extent, 1, 0), residuals, out);
         }
+        debug_assert!((1..=255).contains(&k) && k <= self.extent[segment_axis(self.extent)].max(1));
+        out.push(k as u8);
+        let coded: Vec<Vec<u8>> = (0..k)
+            .into_par_iter()
+            .map(|j| {
+                let planes = segment_planes(self.extent, k, j);
+                let mut bytes = Vec::new();
+                self.encode_segment(
+                    planes.clone(),
+                    &residuals[segment_values(self.extent, &planes)],
+                    &mut bytes,
+                );
+                bytes
+            })
+            .collect();
+        coded.iter().for_each(|bytes| out.extend_from_slice(bytes));
     }
 
+    /// Decodes the segments in parallel; an error names the first bad segment's offset.
     fn decode(&self, input: &mut ByteReader<'_>, residuals: &mut [i32]) -> Result<()> {
-        if self.counted() {
-            self.decode_with::<Counted>(input, residuals)
+        let e = self.extent[segment_axis(self.extent)];
+        let k = if self.version < SEGMENTS_VERSION {
+            1
         } else {
-            self.decode_with::<Fast>(input, residuals)
+            let at = input.offset();
+            let k = usize::from(input.u8()?);
+            if k == 0 || k > e.max(1) {
+                return Err(Error::corrupt(
+                    "block residuals",
+                    at,
+                    format_args!(
+                        "{k} segments in a block of {e} planes along its axis {}",
+                        segment_axis(self.extent)
+                    ),
+                ));
+            }
+            k
+        };
+        // every segment's bytes (and where they start), then its residuals
+        let mut segments = Vec::with_capacity(k);
+        let mut rest = residuals;
+        for j in 0..k {
+            let n_bytes = input.u32()? as usize;
+            let at = input.offset();
+            let planes = segment_planes(self.extent, k, j);
+            let (mine, tail) =
+                std::mem::take(&mut rest).split_at_mut(segment_values(self.extent, &planes).len());
+            rest = tail;
+            segments.push((planes, input.bytes(n_bytes)?, at, mine));
         }
+        let decode = |(planes, data, at, mine): (Range<usize>, &[u8], usize, &mut [i32])| {
+            self.decode_segment(planes, data, at, mine)
+        };
+        if k == 1 {
+            return segments.into_iter().try_for_each(decode);
+        }
+        let results: Vec<Result<()>> = segments.into_par_iter().map(decode).collect();
+        results.into_iter().collect()
     }
 }
 
@@ -342,8 +475,13 @@ mod tests {
     use super::*;
 
     fn round_trip(residuals: &[i32], extent: [usize; 4], levels: bool) -> usize {
-        let coder =
-            ContextCoder { extent, levels, version: crate::format::FORMAT_VERSION, log_activity: false };
+        let coder = ContextCoder {
+            extent,
+            levels,
+            version: crate::format::FORMAT_VERSION,
+            log_activity: false,
+            segments: 1,
+        };
         super::super::assert_round_trip(&coder, residuals).len()
     }
 
@@ -389,18 +527,25 @@ mod tests {
         let extent = [1, 32, 32, 32];
         let coded = |version: u16| {
             let mut out = Vec::new();
-            ContextCoder { extent, levels: false, version, log_activity: false }.encode(&v, &mut out);
+            ContextCoder { extent, levels: false, version, log_activity: false, segments: 1 }
+                .encode(&v, &mut out);
             out
         };
         let (v4, v5) = (coded(4), coded(5));
         assert!(v5.len() < v4.len(), "v5 {} bytes, v4 {} bytes", v5.len(), v4.len());
         for (version, bytes) in [(4, &v4), (5, &v5)] {
             let mut back = vec![0; v.len()];
-            let coder = ContextCoder { extent, levels: false, version, log_activity: false };
+            let coder = ContextCoder { extent, levels: false, version, log_activity: false, segments: 1 };
             coder.decode(&mut ByteReader::new(bytes, 0, "test"), &mut back).expect("decodes");
             assert_eq!(back, v, "version {version}");
             let other_version = if version == 4 { 5 } else { 4 };
-            let other = ContextCoder { extent, levels: false, version: other_version, log_activity: false };
+            let other = ContextCoder {
+                extent,
+                levels: false,
+                version: other_version,
+                log_activity: false,
+                segments: 1,
+            };
             let mut wrong = vec![0; v.len()];
             let res = other.decode(&mut ByteReader::new(bytes, 0, "test"), &mut wrong);
             assert!(res.is_err() || wrong != v, "version {version} bytes under the other schedule");
@@ -409,7 +554,7 @@ mod tests {
         let small = [1, 1, 64, 64];
         let code = |version: u16| {
             let mut out = Vec::new();
-            ContextCoder { extent: small, levels: false, version, log_activity: false }
+            ContextCoder { extent: small, levels: false, version, log_activity: false, segments: 1 }
                 .encode(&v[..4096], &mut out);
             out
         };
@@ -424,6 +569,85 @@ mod tests {
     }
 
     #[test]
+    fn segments_round_trip_on_every_axis_count() {
+        let mut rng = crate::encode::test_rng(0x51ED_270B);
+        for extent in [[1, 12, 10, 9], [1, 1, 40, 33], [1, 1, 1, 1000], [3, 4, 5, 6], [1, 1, 1, 1]] {
+            let n: usize = extent.iter().product();
+            let v: Vec<i32> = (0..n).map(|_| (rng() % 7) as i32 - 3).collect();
+            let planes = extent[segment_axis(extent)];
+            for k in [1, 2, 3, planes.min(255)] {
+                if k > planes {
+                    continue;
+                }
+                let coder = ContextCoder {
+                    extent,
+                    levels: true,
+                    version: crate::format::FORMAT_VERSION,
+                    log_activity: k % 2 == 0,
+                    segments: k,
+                };
+                let out = super::super::assert_round_trip(&coder, &v);
+                assert_eq!(usize::from(out[0]), k, "{extent:?}: the count comes first");
+            }
+        }
+    }
+
+    #[test]
+    fn a_segment_takes_its_levels_from_block_coordinates() {
+        // 20 planes in two segments of 10: the second starts at plane 10, whose level (1
+        // trailing zero) differs from a block's first plane (3, the cap)
+        let extent = [1, 20, 6, 8];
+        let n: usize = extent.iter().product();
+        let levels_of = |planes: Range<usize>| {
+            let mut seen = Vec::new();
+            let mut r = vec![0i32; segment_values(extent, &planes).len()];
+            walk(
+                extent,
+                planes,
+                true,
+                3,
+                |s| s.min(7) as usize,
+                &mut r[..],
+                |_, _, ctx| {
+                    seen.push(ctx % LEVELS);
+                    0
+                },
+            );
+            seen
+        };
+        let whole = levels_of(0..20);
+        assert_eq!(whole.len(), n);
+        let second = levels_of(segment_planes(extent, 2, 1));
+        assert_eq!(second, whole[n / 2..], "levels of the second segment");
+        assert_eq!(second[0], 1);
+    }
+
+    #[test]
+    fn bad_segment_counts_are_errors_naming_the_offset() {
+        let extent = [1, 4, 8, 8];
+        let v: Vec<i32> = (0..256).map(|i| i % 3 - 1).collect();
+        let coder = ContextCoder {
+            extent,
+            levels: true,
+            version: crate::format::FORMAT_VERSION,
+            log_activity: false,
+            segments: 2,
+        };
+        let mut out = Vec::new();
+        coder.encode(&v, &mut out);
+        for k in [0u8, 5, 255] {
+            let mut bad = out.clone();
+            bad[0] = k;
+            let mut back = vec![0; v.len()];
+            let err =
+                coder.decode(&mut ByteReader::new(&bad, 100, "test"), &mut back).expect_err("bad count");
+            assert_eq!(err.kind(), ErrorKind::CorruptStream);
+            assert!(err.message().contains("byte offset 100"), "{err}");
+            assert!(err.message().contains(&format!("{k} segments in a block of 4 planes")), "{err}");
+        }
+    }
+
+    #[test]
     fn truncation_is_an_error_not_a_panic() {
         let v: Vec<i32> = (0..300).map(|i| (i % 7) - 3).collect();
         let coder = ContextCoder {
@@ -431,6 +655,7 @@ mod tests {
             levels: false,
             version: crate::format::FORMAT_VERSION,
             log_activity: false,
+            segments: 1,
         };
         let mut out = Vec::new();
         coder.encode(&v, &mut out);

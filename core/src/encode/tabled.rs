@@ -19,7 +19,9 @@
 //! of one binary decision per bit: core/benches/README.md ("Format 6") measures both.
 
 use super::bits::{BitReader, BitWriter};
-use super::context::{log_activity, walk, ReadOnly, LEVELS, LOG_ACTIVITIES, LOG_NEIGHBOUR_CAP};
+use super::context::{
+    log_activity, segment_planes, walk, ReadOnly, LEVELS, LOG_ACTIVITIES, LOG_NEIGHBOUR_CAP,
+};
 use super::rans::{RansDecoder, RansEncoder, RansSymbol, SCALE, SCALE_BITS};
 use super::ResidualEncoder;
 use crate::error::{Error, ErrorKind, Result};
@@ -90,12 +92,20 @@ impl TokenCounts {
         // might alias it), one more store-to-load chain per value
         symbols.clear();
         symbols.resize(residuals.len(), 0);
-        walk(extent, levels, LOG_NEIGHBOUR_CAP, log_activity, &mut ReadOnly(residuals), |v, i, ctx| {
-            let t = token(v[i]).0;
-            counts.0[ctx][t] += 1;
-            symbols[i] = (ctx << 8 | t) as u16;
-            v[i]
-        });
+        walk(
+            extent,
+            segment_planes(extent, 1, 0),
+            levels,
+            LOG_NEIGHBOUR_CAP,
+            log_activity,
+            &mut ReadOnly(residuals),
+            |v, i, ctx| {
+                let t = token(v[i]).0;
+                counts.0[ctx][t] += 1;
+                symbols[i] = (ctx << 8 | t) as u16;
+                v[i]
+            },
+        );
         counts
     }
 
@@ -365,20 +375,28 @@ impl ResidualEncoder for TabledCoder<'_> {
         let mut bits = BitReader::new(input.bytes(n_bits)?);
         let mut no_table = false;
         let tables = self.tables;
-        walk(self.extent, self.levels, LOG_NEIGHBOUR_CAP, log_activity, residuals, |v, i, ctx| {
-            let t = tables.lookup[ctx][rans.slot() as usize] as usize;
-            let e = tables.entry[ctx][t];
-            rans.advance(e & 0xFFFF, e >> 16);
-            no_table |= t == TOKENS;
-            // branch-free: token 0 and the marker read no bits and give 0
-            let raw = bits.get(u32::from(TOKEN_RAW_BITS[t]));
-            let negative = raw & 1;
-            // |r| <= 2^31: wraps to i32::MIN only for -2^31, as encoded
-            let magnitude = TOKEN_MAGNITUDE[t].wrapping_add(raw >> 1);
-            let r = (magnitude ^ negative.wrapping_neg()).wrapping_add(negative) as i32;
-            v[i] = r;
-            r
-        });
+        walk(
+            self.extent,
+            segment_planes(self.extent, 1, 0),
+            self.levels,
+            LOG_NEIGHBOUR_CAP,
+            log_activity,
+            residuals,
+            |v, i, ctx| {
+                let t = tables.lookup[ctx][rans.slot() as usize] as usize;
+                let e = tables.entry[ctx][t];
+                rans.advance(e & 0xFFFF, e >> 16);
+                no_table |= t == TOKENS;
+                // branch-free: token 0 and the marker read no bits and give 0
+                let raw = bits.get(u32::from(TOKEN_RAW_BITS[t]));
+                let negative = raw & 1;
+                // |r| <= 2^31: wraps to i32::MIN only for -2^31, as encoded
+                let magnitude = TOKEN_MAGNITUDE[t].wrapping_add(raw >> 1);
+                let r = (magnitude ^ negative.wrapping_neg()).wrapping_add(negative) as i32;
+                v[i] = r;
+                r
+            },
+        );
         let corrupt = |at: usize, what: String| {
             Error::new(ErrorKind::CorruptStream, format!("tabled residuals at byte offset {at}: {what}"))
         };

@@ -98,7 +98,7 @@ pub fn encode_block<T: Element>(
     lorenzo::forward(&mut keys, &extent);
     let hi: Vec<i32> = keys.iter().map(|&r| ((r as i64) >> 32) as i32).collect();
     let mut predicted = vec![0u8];
-    ContextCoder { extent, levels: false, version: FORMAT_VERSION, log_activity: false }
+    ContextCoder { extent, levels: false, version: FORMAT_VERSION, log_activity: false, segments: 1 }
         .encode(&hi, &mut predicted);
     put_frame(&shuffle(keys.iter().map(|&r| (r as u32).to_le_bytes())), zstd_level, &mut predicted)?;
     let mut raw = vec![1u8];
@@ -122,7 +122,8 @@ pub fn decode_block(
     match r.u8()? {
         0 => {
             let mut hi = vec![0i32; n];
-            ContextCoder { extent, levels: false, version, log_activity: false }.decode(&mut r, &mut hi)?;
+            ContextCoder { extent, levels: false, version, log_activity: false, segments: 1 }
+                .decode(&mut r, &mut hi)?;
             let planes = get_frame(&mut r, 4 * n)?;
             bits.extend((0..n).map(|i| {
                 let lo = u32::from_le_bytes(unshuffled(&planes, n, i));

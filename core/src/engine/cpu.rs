@@ -214,13 +214,35 @@ fn ratio_predictors<Q: Quantizer>(quantizer: &Q) -> &'static [PredictorKind] {
     }
 }
 
+/// Segments of a stream's context-coded blocks (format 7): two in a stream of one block of
+/// [`COUNTED_MIN_VALUES`] or more, so that it decodes (and codes) on two threads; one
+/// otherwise, where the blocks already give the threads work. Two segments cost 0.3-2.3%
+/// of the ratio on the 32^3 Nyx fields at rel 1e-2 and 1e-3 (the second segment's first
+/// plane has no plane behind, its probabilities start afresh) and decode them 1.4-1.8x
+/// faster on two threads (core/benches/README.md, "Format 7").
+fn context_segments(grid: &BlockGrid) -> usize {
+    if grid.n_blocks() == 1 && grid.block(0).volume() >= COUNTED_MIN_VALUES {
+        2
+    } else {
+        1
+    }
+}
+
 /// A context-coded block: its coder byte, then its payload (the log activity only in blocks
-/// of [`COUNTED_MIN_VALUES`] or more).
-fn context_block<T: Element>(p: &Predicted<T>, extent: [usize; 4], log_activity: bool) -> Vec<u8> {
+/// of [`COUNTED_MIN_VALUES`] or more), its residuals in `segments` segments.
+fn context_block<T: Element>(
+    p: &Predicted<T>,
+    extent: [usize; 4],
+    log_activity: bool,
+    segments: usize,
+) -> Vec<u8> {
     let log_activity = log_activity && p.residuals.len() >= COUNTED_MIN_VALUES;
     let mut out = Vec::with_capacity(p.residuals.len() / 4);
     out.push(if log_activity { BlockCoder::ContextLog } else { BlockCoder::Context } as u8);
-    let coder = ContextCoder::for_block(extent, p.predictor as u8, FORMAT_VERSION, log_activity);
+    let coder = ContextCoder {
+        segments,
+        ..ContextCoder::for_block(extent, p.predictor as u8, FORMAT_VERSION, log_activity)
+    };
     block::write_payload(p.predictor, &p.outliers, &coder, p.residuals, &mut out);
     out
 }
@@ -287,7 +309,8 @@ fn choose_code<T: Element>(
     let Some(largest) = (0..block_bits.len()).max_by(|&a, &b| block_bits[a].total_cmp(&block_bits[b])) else {
         return plain(StreamCode::Context { log_activity: true });
     };
-    let adaptive = context_block(&predicted[largest], grid.block(largest).extent, true);
+    let adaptive =
+        context_block(&predicted[largest], grid.block(largest).extent, true, context_segments(grid));
     let share = block_bits[largest] / block_bits.iter().sum::<f64>().max(1.0);
     let tabled_bits = block_bits[largest] + share * 8.0 * tables.serialized_bytes() as f64;
     if tabled_bits <= 8.0 * adaptive.len() as f64 {
@@ -377,7 +400,7 @@ fn compress_with<T: Element, Q: Quantizer>(
                 Ok(match &code {
                     &StreamCode::Context { log_activity } => match &trial {
                         Some((t, bytes)) if *t == b => bytes.clone(),
-                        _ => context_block(p, extent, log_activity),
+                        _ => context_block(p, extent, log_activity, context_segments(grid)),
                     },
                     StreamCode::Tabled(tables) => {
                         let mut out = vec![BlockCoder::Tabled as u8];
