@@ -501,8 +501,9 @@ fn field_generator_is_deterministic() {
 }
 
 /// "Deterministic bytes": the same input and options give the same stream whatever the
-/// number of threads (ARCHITECTURE.md), for every golden case and for a multi-block field
-/// in every mode, PSNR included (its tightening loop sums errors per chunk).
+/// number of threads (ARCHITECTURE.md), for every golden case and for a field in every
+/// mode, PSNR included (its tightening loop sums errors per chunk), in blocks and as one
+/// block (whose rows, predictor candidates and segments run in parallel).
 #[test]
 fn same_bytes_on_any_thread_count() {
     let pool = |n: usize| rayon::ThreadPoolBuilder::new().num_threads(n).build().expect("thread pool");
@@ -516,14 +517,19 @@ fn same_bytes_on_any_thread_count() {
             .into_iter()
             .enumerate()
     {
-        for (j, encoding) in [Encoding::Fast, Encoding::Ratio].into_iter().enumerate() {
+        let blocks: [(Encoding, Order, Option<&'static [usize]>); 3] = [
+            (Encoding::Fast, Order::C, Some(&[16, 16, 16])),
+            (Encoding::Ratio, Order::Fortran, Some(&[16, 16, 16])),
+            (Encoding::Ratio, Order::C, None),
+        ];
+        for (encoding, order, block_dims) in blocks {
             cases.push(Golden {
                 name: ["big abs", "big rel", "big pw_rel", "big psnr"][k],
                 dims: &[40, 50, 60],
-                order: if j == 0 { Order::C } else { Order::Fortran },
+                order,
                 bound,
                 encoding,
-                block_dims: Some(&[16, 16, 16]),
+                block_dims,
                 values: Values::F32(big.clone()),
             });
         }

@@ -72,6 +72,10 @@ fn candidate_bits<T>(residuals: &[i32], outliers: &[(u32, T)]) -> u64 {
 /// The codes are quantized straight into `residuals`; the last candidate, when it predicts
 /// from the codes, predicts them there in place, so a single candidate (`fast`) copies
 /// nothing. Earlier candidates work on a copy in `scratch`.
+///
+/// A stream of one block (`alone`) has no other block to give the threads work: its rows
+/// are quantized in parallel and two candidates are tried at once ([`predict_alone`]).
+/// Same residuals either way.
 fn predict_block<'a, T: Element, Q: Quantizer>(
     values: &[T],
     grid: &BlockGrid,
@@ -83,16 +87,11 @@ fn predict_block<'a, T: Element, Q: Quantizer>(
 ) -> Predicted<'a, T> {
     let bx = grid.block(b);
     let dims = grid.block_dims_of(&bx);
-    let mut outliers = Vec::new();
-    for_each_row(&bx, grid.dims(), &[0; 4], &bx.extent, &bx.start, |field_at, block_at, len| {
-        quantize_run(
-            quantizer,
-            &values[field_at..field_at + len],
-            &mut residuals[block_at..block_at + len],
-            block_at as u32,
-            &mut outliers,
-        );
-    });
+    let alone = grid.n_blocks() == 1;
+    let mut outliers = quantize_block(values, grid, &bx, quantizer, residuals, alone);
+    if alone && candidates.len() == 2 && !candidates[0].is_closed_loop() {
+        return predict_alone(values, grid, &bx, quantizer, candidates, residuals, outliers, scratch);
+    }
     let mut best_predictor = candidates[0];
     let mut best_outliers = Vec::new();
     let mut best_bits = u64::MAX;
@@ -136,6 +135,103 @@ fn predict_block<'a, T: Element, Q: Quantizer>(
         residuals.copy_from_slice(&scratch.best);
     }
     Predicted { predictor: best_predictor, residuals, outliers: best_outliers }
+}
+
+/// Quantizes block `bx` into `residuals` and returns its outliers (increasing index
+/// order); `parallel`: in runs of planes along its slowest axis longer than 1, in parallel.
+fn quantize_block<T: Element, Q: Quantizer>(
+    values: &[T],
+    grid: &BlockGrid,
+    bx: &Box4,
+    quantizer: &Q,
+    residuals: &mut [i32],
+    parallel: bool,
+) -> Vec<(u32, T)> {
+    let quantize = |part: &Box4, residuals: &mut [i32], first: usize| {
+        let mut outliers = Vec::new();
+        for_each_row(part, grid.dims(), &[0; 4], &bx.extent, &bx.start, |field_at, block_at, len| {
+            quantize_run(
+                quantizer,
+                &values[field_at..field_at + len],
+                &mut residuals[block_at - first..block_at - first + len],
+                block_at as u32,
+                &mut outliers,
+            );
+        });
+        outliers
+    };
+    let axis = (0..4).find(|&a| bx.extent[a] > 1).unwrap_or(3);
+    let planes = bx.extent[axis];
+    let parts = if parallel { rayon::current_num_threads().min(planes) } else { 1 };
+    if parts <= 1 {
+        return quantize(bx, residuals, 0);
+    }
+    let plane: usize = bx.extent[axis + 1..].iter().product();
+    let mut chunks = Vec::with_capacity(parts);
+    let mut rest = residuals;
+    for j in 0..parts {
+        let (lo, hi) = (j * planes / parts, (j + 1) * planes / parts);
+        let mut part = *bx;
+        (part.start[axis], part.extent[axis]) = (bx.start[axis] + lo, hi - lo);
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut((hi - lo) * plane);
+        rest = tail;
+        chunks.push((part, mine, lo * plane));
+    }
+    let outliers: Vec<Vec<(u32, T)>> =
+        chunks.into_par_iter().map(|(part, mine, first)| quantize(&part, mine, first)).collect();
+    outliers.concat()
+}
+
+/// [`predict_block`] of a block that is the whole stream, with two candidates, the first
+/// not closed-loop: both at once (the first on a copy of the codes, the second in place
+/// or, closed-loop, from the values); the first wins a tie, as in the sequential order.
+#[allow(clippy::too_many_arguments)]
+fn predict_alone<'a, T: Element, Q: Quantizer>(
+    values: &[T],
+    grid: &BlockGrid,
+    bx: &Box4,
+    quantizer: &Q,
+    candidates: &[PredictorKind],
+    residuals: &'a mut [i32],
+    outliers: Vec<(u32, T)>,
+    scratch: &mut Scratch<T>,
+) -> Predicted<'a, T> {
+    let dims = grid.block_dims_of(bx);
+    let (first, second) = (candidates[0], candidates[1]);
+    let Scratch { trial, trial_outliers, best, values: block_values, rec } = scratch;
+    trial.clear();
+    trial.extend_from_slice(residuals);
+    *trial_outliers = outliers.clone();
+    let mut second_outliers = outliers;
+    let run_first = || {
+        first.forward(trial, &dims);
+        candidate_bits(trial, trial_outliers)
+    };
+    let run_second = || {
+        if second.is_closed_loop() {
+            let linear = quantizer.as_linear()?;
+            block_values.clear();
+            gather(values, grid.dims(), bx, block_values);
+            best.clear();
+            best.resize(block_values.len(), 0);
+            second_outliers.clear();
+            closed_loop::encode(linear, block_values, &dims, best, &mut second_outliers, rec);
+            Some(candidate_bits(best, &second_outliers))
+        } else {
+            second.forward(residuals, &dims);
+            Some(candidate_bits(residuals, &second_outliers))
+        }
+    };
+    let (first_bits, second_bits) = rayon::join(run_first, run_second);
+    if second_bits.is_some_and(|bits| bits < first_bits) {
+        if second.is_closed_loop() {
+            residuals.copy_from_slice(best);
+        }
+        Predicted { predictor: second, residuals, outliers: second_outliers }
+    } else {
+        residuals.copy_from_slice(trial);
+        Predicted { predictor: first, residuals, outliers: std::mem::take(trial_outliers) }
+    }
 }
 
 /// How a `ratio` block of format version 3 codes its residuals: its first stored byte.
