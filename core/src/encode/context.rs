@@ -474,15 +474,13 @@ impl ResidualEncoder for ContextCoder {
 mod tests {
     use super::*;
 
+    /// A coder of the current format version with the linear activity.
+    fn current(extent: [usize; 4], levels: bool, segments: usize) -> ContextCoder {
+        ContextCoder { extent, levels, version: crate::format::FORMAT_VERSION, log_activity: false, segments }
+    }
+
     fn round_trip(residuals: &[i32], extent: [usize; 4], levels: bool) -> usize {
-        let coder = ContextCoder {
-            extent,
-            levels,
-            version: crate::format::FORMAT_VERSION,
-            log_activity: false,
-            segments: 1,
-        };
-        super::super::assert_round_trip(&coder, residuals).len()
+        super::super::assert_round_trip(&current(extent, levels, 1), residuals).len()
     }
 
     #[test]
@@ -579,13 +577,7 @@ mod tests {
                 if k > planes {
                     continue;
                 }
-                let coder = ContextCoder {
-                    extent,
-                    levels: true,
-                    version: crate::format::FORMAT_VERSION,
-                    log_activity: k % 2 == 0,
-                    segments: k,
-                };
+                let coder = ContextCoder { log_activity: k % 2 == 0, ..current(extent, true, k) };
                 let out = super::super::assert_round_trip(&coder, &v);
                 assert_eq!(usize::from(out[0]), k, "{extent:?}: the count comes first");
             }
@@ -626,13 +618,7 @@ mod tests {
     fn bad_segment_counts_are_errors_naming_the_offset() {
         let extent = [1, 4, 8, 8];
         let v: Vec<i32> = (0..256).map(|i| i % 3 - 1).collect();
-        let coder = ContextCoder {
-            extent,
-            levels: true,
-            version: crate::format::FORMAT_VERSION,
-            log_activity: false,
-            segments: 2,
-        };
+        let coder = current(extent, true, 2);
         let mut out = Vec::new();
         coder.encode(&v, &mut out);
         for k in [0u8, 5, 255] {
@@ -650,13 +636,7 @@ mod tests {
     #[test]
     fn truncation_is_an_error_not_a_panic() {
         let v: Vec<i32> = (0..300).map(|i| (i % 7) - 3).collect();
-        let coder = ContextCoder {
-            extent: [1, 1, 10, 30],
-            levels: false,
-            version: crate::format::FORMAT_VERSION,
-            log_activity: false,
-            segments: 1,
-        };
+        let coder = current([1, 1, 10, 30], false, 1);
         let mut out = Vec::new();
         coder.encode(&v, &mut out);
         for cut in 0..out.len() {
