@@ -157,11 +157,29 @@ pub(crate) fn segment_planes(extent: [usize; 4], k: usize, j: usize) -> Range<us
     j * e / k..(j + 1) * e / k
 }
 
-/// Where the residuals of `planes` lie in the block's: every axis before the segment axis
-/// has extent 1, so a run of planes is contiguous.
-fn segment_values(extent: [usize; 4], planes: &Range<usize>) -> Range<usize> {
+/// Where the values of `planes` lie in the block's (C order): every axis before the
+/// segment axis has extent 1, so a run of planes is contiguous.
+pub(crate) fn segment_values(extent: [usize; 4], planes: &Range<usize>) -> Range<usize> {
     let plane: usize = extent[segment_axis(extent) + 1..].iter().product();
     planes.start * plane..planes.end * plane
+}
+
+/// The `k` segments of a block of `extent`: each one's planes and its run of `values`
+/// (the block's, C order). The engine quantizes a lone block in the same runs.
+pub(crate) fn split_segments<T>(
+    extent: [usize; 4],
+    k: usize,
+    values: &mut [T],
+) -> Vec<(Range<usize>, &mut [T])> {
+    let mut rest = values;
+    (0..k)
+        .map(|j| {
+            let planes = segment_planes(extent, k, j);
+            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(segment_values(extent, &planes).len());
+            rest = tail;
+            (planes, mine)
+        })
+        .collect()
 }
 
 /// The residuals [`walk`] goes over: a decoder's `[i32]` as it fills them, or an
@@ -447,16 +465,11 @@ impl ResidualEncoder for ContextCoder {
             }
             k
         };
-        // every segment's bytes (and where they start), then its residuals
+        // every segment's planes, bytes (and where they start) and residuals
         let mut segments = Vec::with_capacity(k);
-        let mut rest = residuals;
-        for j in 0..k {
+        for (planes, mine) in split_segments(self.extent, k, residuals) {
             let n_bytes = input.u32()? as usize;
             let at = input.offset();
-            let planes = segment_planes(self.extent, k, j);
-            let (mine, tail) =
-                std::mem::take(&mut rest).split_at_mut(segment_values(self.extent, &planes).len());
-            rest = tail;
             segments.push((planes, input.bytes(n_bytes)?, at, mine));
         }
         let decode = |(planes, data, at, mine): (Range<usize>, &[u8], usize, &mut [i32])| {

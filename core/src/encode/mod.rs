@@ -22,6 +22,7 @@ pub mod rans;
 pub mod tabled;
 
 pub use bitpack::BitPackEncoder;
+pub(crate) use context::{segment_axis, segment_values, split_segments};
 pub use context::{ContextCoder, COUNTED_MIN_VALUES};
 pub use huffman::{Histogram, HuffmanEncoder};
 pub use tabled::{ContextTables, TabledCoder, TokenCounts};

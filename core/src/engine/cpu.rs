@@ -15,8 +15,8 @@ use super::bits64;
 use super::grid::{for_each_row, gather, pad4, BlockGrid, Box4};
 use super::{Compressed, Engine, Plan};
 use crate::encode::{
-    BitPackEncoder, ContextCoder, ContextTables, Histogram, HuffmanEncoder, TabledCoder, TokenCounts,
-    COUNTED_MIN_VALUES,
+    segment_axis, segment_values, split_segments, BitPackEncoder, ContextCoder, ContextTables, Histogram,
+    HuffmanEncoder, TabledCoder, TokenCounts, COUNTED_MIN_VALUES,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::field::{AnyField, AnyValuesMut, DType, Element};
@@ -43,8 +43,7 @@ struct Scratch<T> {
     trial_outliers: Vec<(u32, T)>,
     /// The best candidate so far (swapped with `trial`), unless it was predicted in place.
     best: Vec<i32>,
-    values: Vec<T>,
-    rec: Vec<f64>,
+    closed: ClosedLoopScratch<T>,
 }
 
 impl<T> Scratch<T> {
@@ -53,10 +52,34 @@ impl<T> Scratch<T> {
             trial: Vec::new(),
             trial_outliers: Vec::new(),
             best: Vec::new(),
-            values: Vec::new(),
-            rec: Vec::new(),
+            closed: ClosedLoopScratch { values: Vec::new(), rec: Vec::new() },
         }
     }
+}
+
+/// The buffers of [`closed_loop_candidate`]: the block's values and their reconstructions.
+struct ClosedLoopScratch<T> {
+    values: Vec<T>,
+    rec: Vec<f64>,
+}
+
+/// Predicts block `bx` with closed-loop interpolation from its values: its residuals
+/// replace `out`'s contents, its outliers `outliers`'.
+fn closed_loop_candidate<T: Element>(
+    linear: &LinearQuantizer,
+    values: &[T],
+    grid: &BlockGrid,
+    bx: &Box4,
+    scratch: &mut ClosedLoopScratch<T>,
+    out: &mut Vec<i32>,
+    outliers: &mut Vec<(u32, T)>,
+) {
+    scratch.values.clear();
+    gather(values, grid.dims(), bx, &mut scratch.values);
+    out.clear();
+    out.resize(scratch.values.len(), 0);
+    outliers.clear();
+    closed_loop::encode(linear, &scratch.values, &grid.block_dims_of(bx), out, outliers, &mut scratch.rec);
 }
 
 /// Estimated coded size of a candidate: its residuals plus its outliers stored raw.
@@ -104,11 +127,7 @@ fn predict_block<'a, T: Element, Q: Quantizer>(
         trial_outliers.clear();
         if p.is_closed_loop() {
             let Some(linear) = quantizer.as_linear() else { continue };
-            let block_values = &mut scratch.values;
-            block_values.clear();
-            gather(values, grid.dims(), &bx, block_values);
-            trial.resize(block_values.len(), 0);
-            closed_loop::encode(linear, block_values, &dims, trial, trial_outliers, &mut scratch.rec);
+            closed_loop_candidate(linear, values, grid, &bx, &mut scratch.closed, trial, trial_outliers);
         } else if last {
             p.forward(residuals, &dims);
             let bits = if candidates.len() > 1 { candidate_bits(residuals, &outliers) } else { 0 };
@@ -138,7 +157,7 @@ fn predict_block<'a, T: Element, Q: Quantizer>(
 }
 
 /// Quantizes block `bx` into `residuals` and returns its outliers (increasing index
-/// order); `parallel`: in runs of planes along its slowest axis longer than 1, in parallel.
+/// order); `parallel`: one run of planes a thread, split as the context coder's segments.
 fn quantize_block<T: Element, Q: Quantizer>(
     values: &[T],
     grid: &BlockGrid,
@@ -160,25 +179,19 @@ fn quantize_block<T: Element, Q: Quantizer>(
         });
         outliers
     };
-    let axis = (0..4).find(|&a| bx.extent[a] > 1).unwrap_or(3);
-    let planes = bx.extent[axis];
-    let parts = if parallel { rayon::current_num_threads().min(planes) } else { 1 };
+    let axis = segment_axis(bx.extent);
+    let parts = if parallel { rayon::current_num_threads().min(bx.extent[axis]) } else { 1 };
     if parts <= 1 {
         return quantize(bx, residuals, 0);
     }
-    let plane: usize = bx.extent[axis + 1..].iter().product();
-    let mut chunks = Vec::with_capacity(parts);
-    let mut rest = residuals;
-    for j in 0..parts {
-        let (lo, hi) = (j * planes / parts, (j + 1) * planes / parts);
-        let mut part = *bx;
-        (part.start[axis], part.extent[axis]) = (bx.start[axis] + lo, hi - lo);
-        let (mine, tail) = std::mem::take(&mut rest).split_at_mut((hi - lo) * plane);
-        rest = tail;
-        chunks.push((part, mine, lo * plane));
-    }
-    let outliers: Vec<Vec<(u32, T)>> =
-        chunks.into_par_iter().map(|(part, mine, first)| quantize(&part, mine, first)).collect();
+    let outliers: Vec<Vec<(u32, T)>> = split_segments(bx.extent, parts, residuals)
+        .into_par_iter()
+        .map(|(planes, mine)| {
+            let mut part = *bx;
+            (part.start[axis], part.extent[axis]) = (bx.start[axis] + planes.start, planes.len());
+            quantize(&part, mine, segment_values(bx.extent, &planes).start)
+        })
+        .collect();
     outliers.concat()
 }
 
@@ -198,7 +211,7 @@ fn predict_alone<'a, T: Element, Q: Quantizer>(
 ) -> Predicted<'a, T> {
     let dims = grid.block_dims_of(bx);
     let (first, second) = (candidates[0], candidates[1]);
-    let Scratch { trial, trial_outliers, best, values: block_values, rec } = scratch;
+    let Scratch { trial, trial_outliers, best, closed } = scratch;
     trial.clear();
     trial.extend_from_slice(residuals);
     *trial_outliers = outliers.clone();
@@ -209,13 +222,15 @@ fn predict_alone<'a, T: Element, Q: Quantizer>(
     };
     let run_second = || {
         if second.is_closed_loop() {
-            let linear = quantizer.as_linear()?;
-            block_values.clear();
-            gather(values, grid.dims(), bx, block_values);
-            best.clear();
-            best.resize(block_values.len(), 0);
-            second_outliers.clear();
-            closed_loop::encode(linear, block_values, &dims, best, &mut second_outliers, rec);
+            closed_loop_candidate(
+                quantizer.as_linear()?,
+                values,
+                grid,
+                bx,
+                closed,
+                best,
+                &mut second_outliers,
+            );
             Some(candidate_bits(best, &second_outliers))
         } else {
             second.forward(residuals, &dims);
@@ -312,10 +327,10 @@ fn ratio_predictors<Q: Quantizer>(quantizer: &Q) -> &'static [PredictorKind] {
 
 /// Segments of a stream's context-coded blocks (format 7): two in a stream of one block of
 /// [`COUNTED_MIN_VALUES`] or more, so that it decodes (and codes) on two threads; one
-/// otherwise, where the blocks already give the threads work. Two segments cost 0.3-2.3%
-/// of the ratio on the 32^3 Nyx fields at rel 1e-2 and 1e-3 (the second segment's first
-/// plane has no plane behind, its probabilities start afresh) and decode them 1.4-1.8x
-/// faster on two threads (core/benches/README.md, "Format 7").
+/// otherwise, where the blocks already give the threads work. Two segments made the
+/// context-coded 32^3 Nyx streams 0.22-2.43% larger (the second segment's first plane has
+/// no plane behind, its probabilities start afresh) and decoded them 1.3-2.2x faster on two
+/// threads (core/benches/README.md, "Format 7").
 fn context_segments(grid: &BlockGrid) -> usize {
     if grid.n_blocks() == 1 && grid.block(0).volume() >= COUNTED_MIN_VALUES {
         2
